@@ -1,0 +1,23 @@
+// Tests run TypeScript through SWC (fast, no type-check; `npm run typecheck` does that).
+// Integration tests start a real Temporal dev server per file (test/helpers/stack.ts), so files run in band.
+/** @type {import('jest').Config} */
+const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+module.exports = {
+  testEnvironment: 'node',
+  transform,
+  testTimeout: 120_000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+  ],
+};

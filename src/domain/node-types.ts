@@ -1,0 +1,123 @@
+// Node types and their per-type config schemas. Sandbox-safe (zod only).
+// Context-dependent rules (command allowlist, data root, pools) live in validate.ts.
+import { z } from 'zod';
+
+export const NODE_TYPES = ['dataset', 'split', 'preprocess', 'train', 'evaluate', 'export', 'visualize', 'command'] as const;
+export const NodeType = z.enum(NODE_TYPES);
+export type NodeType = z.infer<typeof NodeType>;
+
+/** A relative path that cannot escape its root: no "..", no absolute path, no NUL. */
+export const RelativePath = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p) && !p.split(/[\\/]/).includes('..') && !p.includes('\0'), {
+    message: 'must be a relative path inside its root (no "..", no absolute path)',
+  });
+
+export const BUILTIN_DATASETS = ['iris', 'breast_cancer', 'diabetes', 'penguins', 'cars', 'wine'] as const;
+export const BuiltinDataset = z.enum(BUILTIN_DATASETS);
+
+export const DatasetConfig = z
+  .strictObject({
+    /** A built-in sample shipped with Trainyard. */
+    name: BuiltinDataset.optional(),
+    /** Or a CSV/JSON file under the configured data root (TRAINYARD_DATA_ROOT). */
+    path: RelativePath.optional(),
+    format: z.enum(['csv', 'json']).optional(),
+    /** Target column (required for files; built-ins know theirs). */
+    target: z.string().min(1).max(128).optional(),
+    task: z.enum(['classification', 'regression', 'clustering']).optional(),
+  })
+  .refine((c) => (c.name === undefined) !== (c.path === undefined), { message: 'give exactly one of "name" (built-in) or "path" (file)' });
+export type DatasetConfig = z.infer<typeof DatasetConfig>;
+
+export const SplitConfig = z.strictObject({
+  testSize: z.number().min(0.1).max(0.5).default(0.2),
+  randomState: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  stratify: z.boolean().default(true),
+});
+export type SplitConfig = z.infer<typeof SplitConfig>;
+
+export const PreprocessConfig = z.strictObject({
+  scale: z.enum(['standard', 'minmax', 'none']).default('standard'),
+  impute: z.enum(['mean', 'median', 'most_frequent', 'none']).default('mean'),
+  /** Categorical columns to one-hot encode; "auto" = every non-numeric feature column. */
+  oneHot: z.union([z.literal('auto'), z.array(z.string().min(1).max(128)).max(1000)]).default('auto'),
+  dropColumns: z.array(z.string().min(1).max(128)).max(1000).default([]),
+});
+export type PreprocessConfig = z.infer<typeof PreprocessConfig>;
+
+export const MODEL_KINDS = ['logistic_regression', 'mlp', 'linear_regression', 'mlp_regressor', 'kmeans'] as const;
+export const TrainConfig = z.strictObject({
+  model: z.enum(MODEL_KINDS).default('mlp'),
+  hiddenLayers: z.array(z.number().int().min(1).max(4096)).max(8).default([32]),
+  epochs: z.number().int().min(1).max(100_000).default(100),
+  learningRate: z.number().positive().max(10).default(0.01),
+  batchSize: z.number().int().min(1).max(65_536).default(32),
+  l2: z.number().min(0).max(10).default(0),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  /** Checkpoint weights + optimizer state every N epochs. */
+  checkpointEvery: z.number().int().min(1).max(100_000).default(10),
+  /** k for k-means. */
+  clusters: z.number().int().min(2).max(1000).optional(),
+  /** Slows each epoch down (ms); for demos and fault tests of long training. */
+  epochDelayMs: z.number().int().min(0).max(60_000).default(0),
+});
+export type TrainConfig = z.infer<typeof TrainConfig>;
+
+export const EvaluateConfig = z.strictObject({
+  /** Evaluate the exported ONNX file when an export node is upstream (default), else convert on the fly. */
+  preferOnnx: z.boolean().default(true),
+});
+export type EvaluateConfig = z.infer<typeof EvaluateConfig>;
+
+export const ExportConfig = z.strictObject({
+  opset: z.number().int().min(13).max(17).default(13),
+  parityTolerance: z.number().positive().max(1).default(1e-4),
+  latencyRuns: z.number().int().min(1).max(10_000).default(200),
+});
+export type ExportConfig = z.infer<typeof ExportConfig>;
+
+export const PLOT_KINDS = ['loss', 'confusion', 'roc', 'pred_vs_actual'] as const;
+export const VisualizeConfig = z.strictObject({
+  /** Which plots; default: every plot that applies to the task. */
+  plots: z.array(z.enum(PLOT_KINDS)).max(PLOT_KINDS.length).optional(),
+});
+export type VisualizeConfig = z.infer<typeof VisualizeConfig>;
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').max(128);
+export const CommandConfig = z.strictObject({
+  /** argv array — never a shell string. argv[0] must be on the worker's allowlist. */
+  command: z.array(z.string().max(8192)).min(1).max(1024),
+  env: z.record(EnvName, z.string().max(8192)).default({}),
+  /** Working directory, relative to the job's folder. */
+  cwd: RelativePath.optional(),
+  nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).max(255).default([]),
+  /** Grace period between SIGTERM and SIGKILL on cancellation. */
+  killGraceMs: z.number().int().min(0).max(600_000).default(5000),
+});
+export type CommandConfig = z.infer<typeof CommandConfig>;
+
+/** Per-type config schema table. */
+export const NODE_CONFIG_SCHEMAS = {
+  dataset: DatasetConfig,
+  split: SplitConfig,
+  preprocess: PreprocessConfig,
+  train: TrainConfig,
+  evaluate: EvaluateConfig,
+  export: ExportConfig,
+  visualize: VisualizeConfig,
+  command: CommandConfig,
+} satisfies Record<NodeType, z.ZodType>;
+
+export interface NodeConfigs {
+  dataset: DatasetConfig;
+  split: SplitConfig;
+  preprocess: PreprocessConfig;
+  train: TrainConfig;
+  evaluate: EvaluateConfig;
+  export: ExportConfig;
+  visualize: VisualizeConfig;
+  command: CommandConfig;
+}
