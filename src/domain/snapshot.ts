@@ -17,4 +17,12 @@ export interface JobSnapshot {
   queuePrefix: string;
   /** GPU pool chosen for each node routed to a GPU queue (smallest pool that fits). */
   pools: Record<string, string>;
+  /** Deployment defaults for nodes whose spec gives no timeout. */
+  defaults: { stepTimeoutMs: number; heartbeatTimeoutMs: number };
+}
+
+/** Input of the job workflow; `carried` is set only by continue-as-new. */
+export interface JobWorkflowInput {
+  snapshot: JobSnapshot;
+  carried?: unknown;
 }

@@ -36,6 +36,13 @@ export interface StepInput<C = unknown> {
   resources: { gpus: number; gpuMemoryGb: number };
   /** GPU pool chosen at submit time (GPU queues only). */
   pool?: string;
+  /** Job priority (1 highest … 5 lowest). */
+  priority: number;
+  /**
+   * Checkpoint to continue from when the workflow restarts a node that was stopped by `pause now`
+   * (a Temporal retry instead finds it in activityInfo().heartbeatDetails).
+   */
+  checkpoint?: ArtifactRef;
 }
 
 /** Output of every step activity: a small summary plus artifact references. */
@@ -47,6 +54,18 @@ export interface StepOutput {
    * split's "testData" so evaluate finds it through its direct parent). Merged from upstream.
    */
   refs?: Record<string, ArtifactRef>;
+  /** Filled in by the step wrapper (activities/define-step.ts). */
+  meta?: StepMeta;
+}
+
+/** Facts about the attempt that produced an output (or a failure, in its details). */
+export interface StepMeta {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  worker?: string;
+  taskQueue?: string;
+  gpus?: number[];
 }
 
 /** Heartbeat details: live progress, and the checkpoint a retried attempt resumes from. */
