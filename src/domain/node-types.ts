@@ -17,6 +17,17 @@ export const RelativePath = z
 
 export const BUILTIN_DATASETS = ['iris', 'breast_cancer', 'diabetes', 'penguins', 'cars', 'wine'] as const;
 export const BuiltinDataset = z.enum(BUILTIN_DATASETS);
+export type BuiltinDataset = z.infer<typeof BuiltinDataset>;
+
+/** What each built-in sample is: its file under data/samples/, target column and task. */
+export const BUILTIN_DATASET_INFO = {
+  iris: { file: 'iris.csv', target: 'species', task: 'classification' },
+  breast_cancer: { file: 'breast_cancer.csv', target: 'diagnosis', task: 'classification' },
+  diabetes: { file: 'diabetes.csv', target: 'target', task: 'regression' },
+  penguins: { file: 'penguins.csv', target: 'Species', task: 'classification' },
+  cars: { file: 'cars.csv', target: 'Miles_per_Gallon', task: 'regression' },
+  wine: { file: 'wine.csv', target: 'class', task: 'classification' },
+} as const satisfies Record<BuiltinDataset, { file: string; target: string; task: 'classification' | 'regression' | 'clustering' }>;
 
 export const DatasetConfig = z
   .strictObject({
@@ -63,6 +74,8 @@ export const TrainConfig = z.strictObject({
   clusters: z.number().int().min(2).max(1000).optional(),
   /** Slows each epoch down (ms); for demos and fault tests of long training. */
   epochDelayMs: z.number().int().min(0).max(60_000).default(0),
+  /** Share of the training rows held out (deterministically, by seed) for the per-epoch valMetric; 0 = report it on the training rows. */
+  validationFraction: z.number().min(0).max(0.5).default(0.1),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 
