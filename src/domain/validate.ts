@@ -1,5 +1,12 @@
-// PLACEHOLDER until the spec validator lands: schema parse only. Signature is final.
-import { JobSpec } from './job-spec';
+// The spec validator: a pure function run by the API, CLI, SDK and again inside the workflow.
+// Sandbox-safe: zod and src/domain only. It returns every problem at once, each with the JSON path
+// of the offending field. Graph rules run even when the schema fails (on whatever parts of the
+// input are well-formed), and stay O(nodes + edges) for 10,000-node specs.
+import type { z } from 'zod';
+import { buildDag, findCycles, topologicalIndices } from './dag';
+import { JobSpec, LIMITS, SingleJobSpec, isSingleJobForm, singleJobToDag } from './job-spec';
+import { NODE_CONFIG_SCHEMAS, NODE_TYPES, type NodeType } from './node-types';
+import { choosePool, describePool, describeRequest, gpuRequest, largestPool, type PoolSpec } from './pools';
 
 export interface ValidationError {
   /** JSON path, e.g. "nodes[3].dependsOn[0]". */
@@ -11,7 +18,9 @@ export interface ValidationContext {
   /** Executables a `command` node may run (TRAINYARD_ALLOWED_COMMANDS). Omitted = not checked (workflow re-validation). */
   allowedCommands?: string[];
   /** GPU pools; omitted = not checked. */
-  pools?: { name: string; gpusPerWorker: number; memoryGb: number }[];
+  pools?: PoolSpec[];
+  /** Reject nodes whose `configPath` was not loaded into `config` (the API/CLI set this after resolving files). */
+  requireResolvedConfig?: boolean;
 }
 
 export type ValidationResult = { ok: true; spec: JobSpec } | { ok: false; errors: ValidationError[] };
@@ -20,8 +29,293 @@ export function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
-export function validateJob(input: unknown, _ctx: ValidationContext = {}): ValidationResult {
-  const r = JobSpec.safeParse(input);
-  if (!r.success) return { ok: false, errors: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
-  return { ok: true, spec: r.data };
+/** At most this many cycles are reported (each costs a message, not time). */
+const MAX_REPORTED_CYCLES = 10;
+
+/** zod issues → errors; an unknown key gets its own path. */
+function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): ValidationError[] {
+  const out: ValidationError[] = [];
+  for (const issue of issues) {
+    const base = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: formatPath([...base, key]), message: `unknown field "${key}"` });
+    } else {
+      out.push({ path: formatPath(base), message: issue.message });
+    }
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const TYPE_BIT: Record<NodeType, number> = Object.fromEntries(NODE_TYPES.map((t, i) => [t, 1 << i])) as Record<NodeType, number>;
+/** Set on nodes whose ancestry is not fully known (unknown type upstream, dangling dependency). */
+const UNKNOWN_BIT = 1 << NODE_TYPES.length;
+const DATA_BITS = TYPE_BIT.dataset | TYPE_BIT.command;
+
+/** What the node-level rules need, read leniently so they run even when the schema fails. */
+interface LooseNode {
+  id: string | undefined;
+  type: NodeType | undefined;
+  /** dependsOn entries with their indices (non-strings skipped: the schema reports them). */
+  deps: { value: string; at: number }[];
+  config: Record<string, unknown> | undefined;
+  hasConfigPath: boolean;
+  resources: { gpus?: number; gpuMemoryGb?: number } | undefined;
+}
+
+function looseNode(raw: unknown): LooseNode {
+  const r = isRecord(raw) ? raw : {};
+  const deps: LooseNode['deps'] = [];
+  if (Array.isArray(r.dependsOn)) r.dependsOn.forEach((d, at) => typeof d === 'string' && deps.push({ value: d, at }));
+  const type = typeof r.type === 'string' && (NODE_TYPES as readonly string[]).includes(r.type) ? (r.type as NodeType) : undefined;
+  let resources: LooseNode['resources'] = {};
+  if (r.resources !== undefined) {
+    const res = isRecord(r.resources) ? r.resources : undefined;
+    const gpus = res?.gpus;
+    const mem = res?.gpuMemoryGb;
+    const okGpus = gpus === undefined || (typeof gpus === 'number' && Number.isInteger(gpus) && gpus >= 0);
+    const okMem = mem === undefined || (typeof mem === 'number' && Number.isFinite(mem) && mem >= 0);
+    resources = res && okGpus && okMem ? { ...(gpus !== undefined && { gpus: gpus as number }), ...(mem !== undefined && { gpuMemoryGb: mem as number }) } : undefined;
+  }
+  return {
+    id: typeof r.id === 'string' ? r.id : undefined,
+    type,
+    deps,
+    config: r.config === undefined ? {} : isRecord(r.config) ? r.config : undefined,
+    hasConfigPath: r.configPath !== undefined,
+    resources,
+  };
+}
+
+const q = (s: string): string => JSON.stringify(s);
+
+/** Graph rules: ids, dependencies, cycles, orphans, connection types. */
+function checkGraph(nodes: readonly LooseNode[], errors: ValidationError[]): void {
+  const firstAt = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    if (node.id === undefined) return;
+    const first = firstAt.get(node.id);
+    if (first === undefined) firstAt.set(node.id, i);
+    else errors.push({ path: `nodes[${i}].id`, message: `duplicate id ${q(node.id)}: already used by nodes[${first}]` });
+  });
+
+  const referenced = new Set<string>();
+  const graphNodes: { id: string; dependsOn: string[] }[] = [];
+  const rawIndex: number[] = [];
+  const incomplete: boolean[] = [];
+  nodes.forEach((node, i) => {
+    const seen = new Map<string, number>();
+    const valid: string[] = [];
+    let dangling = false;
+    for (const { value, at } of node.deps) {
+      const prev = seen.get(value);
+      if (prev !== undefined) {
+        errors.push({ path: `nodes[${i}].dependsOn[${at}]`, message: `${q(value)} is listed more than once (first at dependsOn[${prev}])` });
+        continue;
+      }
+      seen.set(value, at);
+      if (value === node.id) {
+        errors.push({ path: `nodes[${i}].dependsOn[${at}]`, message: `node ${q(value)} depends on itself` });
+        continue;
+      }
+      referenced.add(value);
+      if (!firstAt.has(value)) {
+        errors.push({ path: `nodes[${i}].dependsOn[${at}]`, message: `depends on unknown node ${q(value)}` });
+        dangling = true;
+        continue;
+      }
+      valid.push(value);
+    }
+    if (node.id !== undefined && firstAt.get(node.id) === i) {
+      graphNodes.push({ id: node.id, dependsOn: valid });
+      rawIndex.push(i);
+      incomplete.push(dangling);
+    }
+  });
+
+  const dag = buildDag(graphNodes);
+  const order = topologicalIndices(dag);
+
+  if (order.length < graphNodes.length) {
+    for (const cycle of findCycles(dag, MAX_REPORTED_CYCLES)) {
+      // The edge that closes the cycle: its first node depends on its last distinct node.
+      const first = rawIndex[dag.index.get(cycle[0]!)!]!;
+      const closing = cycle[cycle.length - 2]!;
+      const at = nodes[first]!.deps.find((d) => d.value === closing)?.at ?? 0;
+      errors.push({ path: `nodes[${first}].dependsOn[${at}]`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+    }
+  }
+
+  if (nodes.length > 1) {
+    nodes.forEach((node, i) => {
+      if (node.id === undefined || node.deps.length > 0 || referenced.has(node.id) || firstAt.get(node.id) !== i) return;
+      errors.push({
+        path: `nodes[${i}]`,
+        message: `node ${q(node.id)} is not connected: it depends on nothing and nothing depends on it (a multi-node DAG has no orphans)`,
+      });
+    });
+  }
+
+  // Ancestor node types as bit masks, propagated in topological order (nodes on or below a cycle are skipped).
+  const ancestry = new Int32Array(graphNodes.length);
+  for (const g of order) {
+    let mask = incomplete[g] ? UNKNOWN_BIT : 0;
+    for (const p of dag.parents[g]!) {
+      const pt = nodes[rawIndex[p]!]!.type;
+      mask |= ancestry[p]! | (pt === undefined ? UNKNOWN_BIT : TYPE_BIT[pt]);
+    }
+    ancestry[g] = mask;
+    const i = rawIndex[g]!;
+    const { id, type } = nodes[i]!;
+    if (type === undefined || mask & UNKNOWN_BIT) continue;
+    const problem = connectionProblem(type, mask);
+    if (problem) errors.push({ path: `nodes[${i}].dependsOn`, message: `node ${q(id!)} (${type}) ${problem}` });
+  }
+}
+
+/** Why a node of `type` cannot have these ancestor types, or null when it can. */
+function connectionProblem(type: NodeType, mask: number): string | null {
+  const has = (t: NodeType): boolean => (mask & TYPE_BIT[t]) !== 0;
+  switch (type) {
+    case 'evaluate': {
+      const missing = (['train', 'split'] as const).filter((t) => !has(t));
+      if (missing.length === 0) return null;
+      return `needs a "train" ancestor and a "split" ancestor; it has no ${missing.map(q).join(' or ')} ancestor`;
+    }
+    case 'export':
+      return has('train') ? null : 'needs a "train" ancestor; it has none';
+    case 'visualize':
+      return has('train') || has('evaluate') ? null : 'needs a "train" or "evaluate" ancestor; it has neither';
+    case 'split':
+    case 'preprocess':
+    case 'train':
+      return mask & DATA_BITS ? null : 'needs a data-producing ancestor ("dataset" or "command"); it has none';
+    default:
+      return null;
+  }
+}
+
+/** Per-node rules: config schema, unresolved configPath, command safety, GPU pools. */
+function checkNode(node: LooseNode, i: number, ctx: ValidationContext, errors: ValidationError[]): void {
+  const { type } = node;
+  if (type === undefined) return;
+  if (node.hasConfigPath && ctx.requireResolvedConfig) {
+    errors.push({ path: `nodes[${i}].configPath`, message: 'configPath must be resolved at submit time (load the file into "config" before validation)' });
+  }
+  // A node still naming a configPath gets its config from that file later; check it then.
+  if (node.config !== undefined && !node.hasConfigPath) {
+    const schema: z.ZodType = NODE_CONFIG_SCHEMAS[type];
+    const r = schema.safeParse(node.config);
+    if (!r.success) errors.push(...issueErrors(r.error.issues, ['nodes', i, 'config']));
+    if (type === 'command') checkCommand(node.config.command, i, ctx, errors);
+  }
+  if (ctx.pools !== undefined && node.resources !== undefined) {
+    const req = gpuRequest({ type, resources: node.resources });
+    if ((req.gpus > 0 || req.gpuMemoryGb > 0) && choosePool({ type, resources: node.resources }, ctx.pools) === null) {
+      const largest = largestPool(ctx.pools);
+      const name = node.id === undefined ? `nodes[${i}]` : `node ${q(node.id)}`;
+      errors.push({
+        path: `nodes[${i}].resources`,
+        message: `${name} asks for ${describeRequest(req)}; ${largest ? `the largest pool ${q(largest.name)} has ${describePool(largest)}` : 'no GPU pool is configured'}`,
+      });
+    }
+  }
+}
+
+function checkCommand(command: unknown, i: number, ctx: ValidationContext, errors: ValidationError[]): void {
+  if (!Array.isArray(command) || command.length === 0 || typeof command[0] !== 'string') return;
+  const exe: string = command[0];
+  if (command.length === 1 && /\S\s+\S/.test(exe)) {
+    const argv = exe.trim().split(/\s+/);
+    errors.push({
+      path: `nodes[${i}].config.command`,
+      message: `${q(exe)} looks like a shell command line; commands run without a shell, so use an argv array, e.g. ${JSON.stringify(argv)}`,
+    });
+    return;
+  }
+  if (exe.trim() === '') {
+    errors.push({ path: `nodes[${i}].config.command[0]`, message: 'the executable must not be empty' });
+    return;
+  }
+  const allowed = ctx.allowedCommands;
+  if (allowed === undefined || allowed.includes(exe)) return;
+  const list = allowed.length > 0 ? allowed.join(', ') : '(none)';
+  errors.push({
+    path: `nodes[${i}].config.command[0]`,
+    message: exe.includes('/')
+      ? `${q(exe)} is a path; only an exact path on the allowlist may run (allowed: ${list})`
+      : `${q(exe)} is not an allowed command (allowed: ${list})`,
+  });
+}
+
+function rawNodes(input: unknown): unknown[] {
+  if (!isRecord(input) || !Array.isArray(input.nodes)) return [];
+  return input.nodes;
+}
+
+/**
+ * Validates a job spec in the DAG form: the JobSpec schema, then ids, dependencies, cycles,
+ * orphans, connection types, per-type config, command safety and GPU pools. All errors at once.
+ */
+export function validateJob(input: unknown, ctx: ValidationContext = {}): ValidationResult {
+  const errors: ValidationError[] = [];
+  const parsed = JobSpec.safeParse(input);
+  if (!parsed.success) errors.push(...issueErrors(parsed.error.issues));
+  const raw = parsed.success ? parsed.data.nodes : rawNodes(input);
+  // Beyond the size limit, the schema error is the answer; don't walk a huge graph.
+  if (raw.length <= LIMITS.maxNodes) {
+    const nodes = raw.map(looseNode);
+    checkGraph(nodes, errors);
+    nodes.forEach((node, i) => checkNode(node, i, ctx, errors));
+  }
+  return errors.length > 0 || !parsed.success ? { ok: false, errors } : { ok: true, spec: parsed.data };
+}
+
+/** Path of a one-node DAG's error, in the single-job form's terms. */
+function singlePath(path: string): string {
+  const rules: [RegExp, string][] = [
+    [/^nodes\[0\]\.config(?=$|[.[])/, 'config'],
+    [/^nodes\[0\]\.configPath$/, 'configPath'],
+    [/^nodes\[0\]\.resources\.gpus$/, 'gpuCount'],
+    [/^nodes\[0\]\.resources\.gpuMemoryGb$/, 'gpuMemoryGb'],
+    [/^nodes\[0\]\.resources$/, 'gpuCount'],
+    [/^nodes\[0\](\.(type|id|dependsOn))?$/, 'jobType'],
+  ];
+  for (const [re, to] of rules) if (re.test(path)) return path.replace(re, to);
+  return path;
+}
+
+/**
+ * Validates a submission body in either form: the DAG form, or the seeds' single-job form
+ * (`{ jobType, config | configPath, outputDir, gpuCount, gpuMemoryGb, priority, tags }`), which
+ * becomes a one-node DAG. Single-job errors carry single-job paths (`jobType`, `config.testSize`).
+ */
+export function validateSubmission(body: unknown, ctx: ValidationContext = {}): ValidationResult {
+  if (!isSingleJobForm(body)) return validateJob(body, ctx);
+  const single = SingleJobSpec.safeParse(body);
+  if (!single.success) {
+    const errors = issueErrors(single.error.issues);
+    // Still check the config against its type, so every problem shows at once.
+    const b = body as Record<string, unknown>;
+    const type = typeof b.jobType === 'string' && (NODE_TYPES as readonly string[]).includes(b.jobType) ? (b.jobType as NodeType) : undefined;
+    if (type !== undefined && isRecord(b.config) && b.configPath === undefined) {
+      const schema: z.ZodType = NODE_CONFIG_SCHEMAS[type];
+      const r = schema.safeParse(b.config);
+      if (!r.success) errors.push(...issueErrors(r.error.issues, ['config']));
+    }
+    return { ok: false, errors };
+  }
+  const r = validateJob(singleJobToDag(single.data), ctx);
+  if (r.ok) return r;
+  return {
+    ok: false,
+    errors: r.errors.map((e) => {
+      const path = singlePath(e.path);
+      const hint = e.path === 'nodes[0].dependsOn' ? '; a single-job submission runs one node, so use the DAG form ("nodes") to give it upstream steps' : '';
+      return { path, message: e.message + hint };
+    }),
+  };
 }
