@@ -110,6 +110,10 @@ function installWithGo() {
 }
 
 function main() {
+  if (process.env.TEMPORAL_CLI_SKIP === '1') {
+    log('TEMPORAL_CLI_SKIP=1: not installing (this image talks to an external Temporal cluster)');
+    return 0;
+  }
   if (process.env.TEMPORAL_CLI) {
     const v = versionOf(process.env.TEMPORAL_CLI);
     if (v && atLeast(v, MIN_VERSION)) {

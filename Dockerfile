@@ -1,0 +1,12 @@
+# One image for the API and both worker kinds (the compose command picks the entry).
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends python3 ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY scripts ./scripts
+# The image talks to the compose Temporal server; it needs no local CLI.
+ENV TEMPORAL_CLI_SKIP=1
+RUN npm ci --omit=dev || npm ci
+COPY . .
+RUN npm run build:bundle
+ENV NODE_ENV=production
