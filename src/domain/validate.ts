@@ -39,6 +39,10 @@ function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] 
     const base = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: formatPath([...base, key]), message: `unknown field "${key}"` });
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.every((b) => b[0]?.code === 'invalid_type')) {
+      // "Invalid input" alone says nothing; name what each alternative expected.
+      const expected = [...new Set(issue.errors.map((b) => (b[0] as z.core.$ZodIssueInvalidType).expected))];
+      out.push({ path: formatPath(base), message: `Invalid input: expected ${expected.join(' or ')}` });
     } else {
       out.push({ path: formatPath(base), message: issue.message });
     }
@@ -271,7 +275,19 @@ export function validateJob(input: unknown, ctx: ValidationContext = {}): Valida
     checkGraph(nodes, errors);
     nodes.forEach((node, i) => checkNode(node, i, ctx, errors));
   }
-  return errors.length > 0 || !parsed.success ? { ok: false, errors } : { ok: true, spec: parsed.data };
+  return errors.length > 0 || !parsed.success ? { ok: false, errors: byNode(errors) } : { ok: true, spec: parsed.data };
+}
+
+/** Job-level errors first, then each node's errors together, in node order (stable otherwise). */
+function byNode(errors: ValidationError[]): ValidationError[] {
+  const key = (e: ValidationError): number => {
+    const m = /^nodes\[(\d+)\]/.exec(e.path);
+    return m ? Number(m[1]) : -1;
+  };
+  return errors
+    .map((e) => ({ e, k: key(e) }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ e }) => e);
 }
 
 /** Path of a one-node DAG's error, in the single-job form's terms. */
