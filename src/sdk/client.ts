@@ -1,0 +1,476 @@
+// TrainyardClient: submit, inspect, control and list jobs over a Temporal Client. The API, the
+// demo and programs all use it; it keeps no state of its own (everything lives in Temporal).
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { defaultPayloadConverter, fromPayloadsAtIndex, type Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { Config } from '../config';
+import { parseDuration } from '../domain/duration';
+import { SingleJobSpec, isSingleJobForm, singleJobToDag, type JobSpec, type JobSpecInput } from '../domain/job-spec';
+import { pauseUpdate, progressQuery, recoverUpdate, resumeUpdate, type ControlResult, type PauseInput, type RecoverInput } from '../domain/messages';
+import { resolvePools, type PoolSpec } from '../domain/pools';
+import { JOB_STATUSES, TERMINAL_JOB_STATUSES, type JobProgress, type JobStatus } from '../domain/progress';
+import { JOB_WORKFLOW_TYPE, SA } from '../domain/search-attributes';
+import type { JobSnapshot } from '../domain/snapshot';
+import type { StepHeartbeat } from '../domain/step-io';
+import { queueNames } from '../domain/task-queues';
+import { validateSubmission, type ValidationContext } from '../domain/validate';
+import { hasConfigPaths } from './config-path';
+import { JobConflictError, JobNotFoundError, SpecValidationError, TrainyardError } from './errors';
+import { sha256Hex, specHash as hashSpec } from './spec-hash';
+import type { ControlOutcome, JobPage, JobSummary, JobView, ListJobsOptions, LiveProgress, NodeView, OwnerScope, SubmitResult } from './types';
+
+export interface TrainyardClientConfig {
+  /** TRAINYARD_QUEUE_PREFIX of the deployment. */
+  queuePrefix: string;
+  /** GPU pools (validation + pool choice); empty = the default pool. */
+  pools: PoolSpec[];
+  /** Executables `command` nodes may run; omitted = not checked here (workers still enforce it). */
+  allowedCommands?: string[];
+  defaults: { stepTimeoutMs: number; heartbeatTimeoutMs: number };
+  /** How long getJobStatus waits for the progress query before falling back to describe (default 5 s). */
+  queryTimeoutMs?: number;
+}
+
+/** The client settings of a deployment's Config. */
+export function clientConfigFrom(config: Config): TrainyardClientConfig {
+  return {
+    queuePrefix: config.queuePrefix,
+    pools: config.gpuPools,
+    allowedCommands: config.allowedCommands,
+    defaults: {
+      stepTimeoutMs: parseDuration(config.defaultStepTimeout) ?? 30 * 60_000,
+      heartbeatTimeoutMs: parseDuration(config.defaultHeartbeatTimeout) ?? 60_000,
+    },
+  };
+}
+
+export interface SubmitOptions {
+  /** The caller; recorded in the snapshot and the JobOwner search attribute. */
+  owner: string;
+  /** Same key + same owner → the same job (a deterministic workflow id), even across API restarts. */
+  idempotencyKey?: string;
+}
+
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+/** Job ids the API accepts: what submitJob makes, plus other plain workflow ids. */
+export const JOB_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
+
+/** `job-` + the first 32 hex chars of sha256(owner + NUL + key). */
+export function idempotentJobId(owner: string, key: string): string {
+  return `job-${sha256Hex(`${owner}\0${key}`).slice(0, 32)}`;
+}
+
+const WORKFLOW_STATUS_NAMES: Record<number, string> = {
+  1: 'RUNNING',
+  2: 'COMPLETED',
+  3: 'FAILED',
+  4: 'CANCELLED',
+  5: 'TERMINATED',
+  6: 'CONTINUED_AS_NEW',
+  7: 'TIMED_OUT',
+};
+
+/** A job status from Temporal's execution status, for when the workflow cannot be queried. */
+export function jobStatusFromWorkflow(status: string): JobStatus {
+  switch (status) {
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+    case 'CANCELED':
+      return 'cancelled';
+    case 'FAILED':
+    case 'TERMINATED':
+    case 'TIMED_OUT':
+      return 'failed';
+    default:
+      return 'running';
+  }
+}
+
+type RawPendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
+const PENDING_SCHEDULED = 1;
+const PENDING_STARTED = 2;
+const PENDING_CANCEL_REQUESTED = 3;
+
+function tsToIso(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
+  const s = ts.seconds as number | { toNumber(): number };
+  const secs = typeof s === 'object' ? s.toNumber() : Number(s);
+  return new Date(secs * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
+
+function decodePayload(p: Payload | null | undefined): unknown {
+  if (!p) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeFields(fields: Record<string, Payload> | null | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields ?? {})) out[k] = decodePayload(v);
+  return out;
+}
+
+/** Splits an activity id `${nodeId}#${n}` into its node id. */
+export function nodeIdOfActivity(activityId: string): string {
+  const i = activityId.lastIndexOf('#');
+  return i > 0 ? activityId.slice(0, i) : activityId;
+}
+
+/** Quotes a value for a visibility query. */
+function q(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export class TrainyardClient {
+  constructor(
+    readonly client: Client,
+    readonly config: TrainyardClientConfig,
+  ) {}
+
+  /** Validation context of this deployment (command allowlist, GPU pools). */
+  get validationContext(): ValidationContext {
+    return { allowedCommands: this.config.allowedCommands, pools: this.config.pools.length ? this.config.pools : undefined };
+  }
+
+  /**
+   * Validates a submission (DAG or single-job form) and, when valid, returns the DAG-form spec as
+   * submitted and the parsed spec. Throws SpecValidationError with every problem.
+   */
+  prepare(specOrSingleJob: unknown): { submitted: JobSpecInput; spec: JobSpec } {
+    const unresolved = hasConfigPaths(specOrSingleJob);
+    if (unresolved.length) throw new SpecValidationError(unresolved.map((path) => ({ path, message: 'configPath must be resolved before submitting (resolveConfigPaths)' })));
+    const r = validateSubmission(specOrSingleJob, this.validationContext);
+    if (!r.ok) throw new SpecValidationError(r.errors);
+    const submitted: JobSpecInput = isSingleJobForm(specOrSingleJob) ? singleJobToDag(SingleJobSpec.parse(specOrSingleJob)) : (specOrSingleJob as JobSpecInput);
+    return { submitted, spec: r.spec };
+  }
+
+  /** Builds the immutable snapshot the workflow runs from. */
+  buildSnapshot(jobId: string, owner: string, submitted: JobSpecInput, spec: JobSpec): JobSnapshot {
+    let pools: Record<string, string>;
+    try {
+      pools = resolvePools(spec, this.config.pools);
+    } catch (err) {
+      throw new SpecValidationError([{ path: 'nodes', message: (err as Error).message }]);
+    }
+    return {
+      jobId,
+      owner,
+      spec: submitted,
+      specHash: hashSpec(submitted),
+      submittedAt: new Date().toISOString(),
+      queuePrefix: this.config.queuePrefix,
+      pools,
+      defaults: { ...this.config.defaults },
+    };
+  }
+
+  /** Validates and starts a job. Same idempotency key + owner → the same job; another spec under that key → 409. */
+  async submitJob(specOrSingleJob: unknown, opts: SubmitOptions): Promise<SubmitResult> {
+    if (!opts.owner) throw new TrainyardError(400, 'invalid_owner', 'owner is required');
+    if (opts.idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(opts.idempotencyKey)) {
+      throw new TrainyardError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
+    }
+    const { submitted, spec } = this.prepare(specOrSingleJob);
+    const jobId = opts.idempotencyKey !== undefined ? idempotentJobId(opts.owner, opts.idempotencyKey) : `job-${randomUUID()}`;
+    const snapshot = this.buildSnapshot(jobId, opts.owner, submitted, spec);
+    try {
+      const handle = await this.startWorkflow(snapshot, spec);
+      return { id: jobId, created: true, specHash: snapshot.specHash, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const desc = await this.client.workflow.getHandle(jobId).describe();
+      const existingHash = typeof desc.memo?.specHash === 'string' ? desc.memo.specHash : undefined;
+      if (existingHash !== undefined && existingHash !== snapshot.specHash) {
+        throw new JobConflictError('idempotency_conflict', `Idempotency-Key was already used for job ${jobId} with a different spec`);
+      }
+      return { id: jobId, created: false, specHash: existingHash ?? snapshot.specHash, runId: desc.runId };
+    }
+  }
+
+  private async startWorkflow(snapshot: JobSnapshot, spec: JobSpec): Promise<WorkflowHandleWithFirstExecutionRunId> {
+    const types = [...new Set(spec.nodes.map((n) => n.type))];
+    return this.client.workflow.start(JOB_WORKFLOW_TYPE, {
+      workflowId: snapshot.jobId,
+      taskQueue: queueNames(snapshot.queuePrefix).workflows,
+      args: [{ snapshot }],
+      // A job id is never reused, even after the job closed: an idempotency key keeps naming that job.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      memo: { specHash: snapshot.specHash, name: spec.name, owner: snapshot.owner, submittedAt: snapshot.submittedAt, outputDir: spec.outputDir },
+      typedSearchAttributes: [
+        { key: SA.JobOwner, value: snapshot.owner },
+        { key: SA.JobStatus, value: 'queued' },
+        { key: SA.JobTypes, value: types },
+        { key: SA.JobTags, value: spec.tags },
+        { key: SA.JobPriority, value: spec.priority },
+        { key: SA.JobRecoverable, value: false },
+      ],
+      priority: { priorityKey: spec.priority },
+    });
+  }
+
+  /** Describes a job workflow; not found (or another owner's, or not a job) → JobNotFoundError. */
+  async describeJob(jobId: string, scope: OwnerScope = {}): Promise<WorkflowExecutionDescription> {
+    let desc: WorkflowExecutionDescription;
+    try {
+      desc = await this.client.workflow.getHandle(jobId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5 || (err as { code?: number }).code === 3) throw new JobNotFoundError(jobId);
+      throw err;
+    }
+    if (desc.type !== JOB_WORKFLOW_TYPE) throw new JobNotFoundError(jobId);
+    if (scope.owner !== undefined && ownerOf(desc) !== scope.owner) throw new JobNotFoundError(jobId);
+    return desc;
+  }
+
+  /** The job's state: the progress query (works on closed workflows too) refined by describe's pending activities. */
+  async getJobStatus(jobId: string, scope: OwnerScope = {}): Promise<JobView> {
+    const desc = await this.describeJob(jobId, scope);
+    const handle = this.client.workflow.getHandle(jobId);
+    let progress: JobProgress | undefined;
+    try {
+      progress = await this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () => handle.query(progressQuery));
+    } catch {
+      progress = undefined;
+    }
+    return buildJobView(jobId, desc, progress);
+  }
+
+  /** Cancels the job (Temporal cancellation: running steps stop, the rest become cancelled). */
+  async cancelJob(jobId: string, scope: OwnerScope = {}): Promise<ControlOutcome> {
+    const desc = await this.describeJob(jobId, scope);
+    if (desc.status.name !== 'RUNNING') {
+      const status = jobStatusOf(desc);
+      throw new JobConflictError('illegal_transition', `job is ${status}; it can no longer be cancelled`);
+    }
+    await this.client.workflow.getHandle(jobId).cancel();
+    return { id: jobId, status: jobStatusOf(desc), message: 'cancellation requested' };
+  }
+
+  async pauseJob(jobId: string, opts: PauseInput = {}, scope: OwnerScope = {}): Promise<ControlOutcome> {
+    return this.control(jobId, scope, 'paused', (h) => // The definitions have an optional argument, which executeUpdate's overloads don't take: go by name.
+      h.executeUpdate<ControlResult, [PauseInput]>(pauseUpdate.name, { args: [{ mode: opts.mode ?? 'drain' }] }));
+  }
+
+  async resumeJob(jobId: string, scope: OwnerScope = {}): Promise<ControlOutcome> {
+    return this.control(jobId, scope, 'resumed', (h) => h.executeUpdate(resumeUpdate));
+  }
+
+  async recoverJob(jobId: string, opts: RecoverInput = {}, scope: OwnerScope = {}): Promise<ControlOutcome> {
+    const input: RecoverInput = opts.fromNode !== undefined ? { fromNode: opts.fromNode } : {};
+    return this.control(jobId, scope, 'recovered', (h) => h.executeUpdate<ControlResult, [RecoverInput]>(recoverUpdate.name, { args: [input] }));
+  }
+
+  private async control(jobId: string, scope: OwnerScope, verb: string, run: (h: WorkflowHandle) => Promise<ControlResult>): Promise<ControlOutcome> {
+    const desc = await this.describeJob(jobId, scope);
+    if (desc.status.name !== 'RUNNING') throw new JobConflictError('illegal_transition', `job is ${jobStatusOf(desc)}; it can no longer be ${verb}`);
+    try {
+      const r = await run(this.client.workflow.getHandle(jobId));
+      return { id: jobId, status: r.status, message: r.message };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = err.cause?.message ?? err.message;
+        throw new JobConflictError('illegal_transition', reason);
+      }
+      if (err instanceof WorkflowNotFoundError) throw new JobConflictError('illegal_transition', `job has finished; it can no longer be ${verb}`);
+      throw err;
+    }
+  }
+
+  /** The caller's jobs (or everyone's without an owner), newest first, one page at a time. */
+  async listJobs(opts: ListJobsOptions = {}): Promise<JobPage> {
+    const clauses = [`WorkflowType = ${q(JOB_WORKFLOW_TYPE)}`];
+    if (opts.owner !== undefined) clauses.push(`JobOwner = ${q(opts.owner)}`);
+    if (opts.status !== undefined) clauses.push(`JobStatus = ${q(opts.status)}`);
+    if (opts.jobType !== undefined) clauses.push(`JobTypes = ${q(opts.jobType)}`);
+    if (opts.tag !== undefined) clauses.push(`JobTags = ${q(opts.tag)}`);
+    if (opts.recoverable !== undefined) clauses.push(`JobRecoverable = ${opts.recoverable ? 'true' : 'false'}`);
+    // Only the latest run of each job (continue-as-new leaves closed runs behind).
+    clauses.push(`ExecutionStatus != 'ContinuedAsNew'`);
+    let nextPageToken: Uint8Array | undefined;
+    if (opts.pageToken) {
+      nextPageToken = Buffer.from(opts.pageToken, 'base64url');
+      if (nextPageToken.length === 0) throw new TrainyardError(400, 'invalid_page_token', 'pageToken is not a token this API gave out', [{ path: 'pageToken', message: 'invalid' }]);
+    }
+    let res: temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse;
+    try {
+      res = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        pageSize: opts.pageSize ?? 50,
+        nextPageToken,
+        query: clauses.join(' AND '),
+      });
+    } catch (err) {
+      if (opts.pageToken && (err as { code?: number }).code === 3) {
+        throw new TrainyardError(400, 'invalid_page_token', 'pageToken is not a token this API gave out', [{ path: 'pageToken', message: 'invalid' }]);
+      }
+      throw err;
+    }
+    const jobs = (res.executions ?? []).map(summaryOf);
+    const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : undefined;
+    return { jobs, ...(token && { nextPageToken: token }) };
+  }
+
+  /** Failed jobs still open for `recover` (every page). */
+  async listRecoverableJobs(opts: Omit<ListJobsOptions, 'recoverable' | 'pageToken'> = {}): Promise<JobSummary[]> {
+    const out: JobSummary[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listJobs({ ...opts, recoverable: true, pageToken });
+      out.push(...page.jobs);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** The job folder, relative to the artifact root (`<outputDir>/<jobId>`). */
+  async jobDir(jobId: string, scope: OwnerScope = {}): Promise<string> {
+    const desc = await this.describeJob(jobId, scope);
+    const outputDir = typeof desc.memo?.outputDir === 'string' ? desc.memo.outputDir : 'runs';
+    return `${outputDir}/${jobId}`;
+  }
+}
+
+function ownerOf(desc: WorkflowExecutionDescription): string | undefined {
+  const sa = desc.typedSearchAttributes.get(SA.JobOwner);
+  if (typeof sa === 'string') return sa;
+  return typeof desc.memo?.owner === 'string' ? desc.memo.owner : undefined;
+}
+
+function jobStatusOf(desc: WorkflowExecutionDescription): JobStatus {
+  const sa = desc.typedSearchAttributes.get(SA.JobStatus);
+  if (desc.status.name === 'RUNNING' && typeof sa === 'string' && (JOB_STATUSES as readonly string[]).includes(sa)) return sa as JobStatus;
+  return jobStatusFromWorkflow(desc.status.name);
+}
+
+function liveOf(pa: RawPendingActivity): LiveProgress | undefined {
+  let details: StepHeartbeat | undefined;
+  try {
+    details = fromPayloadsAtIndex<StepHeartbeat>(defaultPayloadConverter, 0, pa.heartbeatDetails?.payloads ?? undefined);
+  } catch {
+    details = undefined;
+  }
+  if (!details || typeof details !== 'object') return undefined;
+  const { checkpoint: _checkpoint, ...rest } = details;
+  const at = tsToIso(pa.lastHeartbeatTime);
+  return { ...rest, ...(at && { lastHeartbeatAt: at }) };
+}
+
+/** Merges the progress query's node states with describe's pending activities. */
+export function buildJobView(jobId: string, desc: WorkflowExecutionDescription, progress: JobProgress | undefined): JobView {
+  const pending = new Map<string, RawPendingActivity>();
+  for (const pa of desc.raw.pendingActivities ?? []) if (pa.activityId) pending.set(nodeIdOfActivity(pa.activityId), pa);
+  const memo = desc.memo ?? {};
+  const workflow = {
+    runId: desc.runId,
+    status: desc.status.name,
+    startTime: desc.startTime.toISOString(),
+    ...(desc.closeTime && { closeTime: desc.closeTime.toISOString() }),
+    historyLength: desc.historyLength,
+  };
+  const base = {
+    id: jobId,
+    owner: ownerOf(desc) ?? '',
+    specHash: typeof memo.specHash === 'string' ? memo.specHash : undefined,
+    submittedAt: typeof memo.submittedAt === 'string' ? memo.submittedAt : undefined,
+    workflow,
+  };
+  if (!progress) {
+    const status = jobStatusOf(desc);
+    return {
+      ...base,
+      name: typeof memo.name === 'string' ? memo.name : jobId,
+      status,
+      recoverable: desc.typedSearchAttributes.get(SA.JobRecoverable) === true,
+      progress: status === 'completed' ? 100 : 0,
+      currentNodes: [],
+      counts: {},
+      recoveryAttempts: 0,
+      recoveries: [],
+      startedAt: workflow.startTime,
+      completedAt: workflow.closeTime,
+      runs: 1,
+      nodes: [],
+      source: 'describe',
+    };
+  }
+  const nodes: NodeView[] = progress.nodes.map((n) => {
+    const pa = pending.get(n.id);
+    if (!pa || !['queued', 'running', 'retrying'].includes(n.status)) return { ...n };
+    const view: NodeView = { ...n, attempt: pa.attempt ?? 1 };
+    const live = liveOf(pa);
+    if (live) view.live = live;
+    const attempt = pa.attempt ?? 1;
+    if (pa.state === PENDING_SCHEDULED) {
+      if (attempt > 1) {
+        view.status = 'retrying';
+        view.attempts = Math.max(n.attempts, attempt);
+        const msg = pa.lastFailure?.message;
+        if (msg) view.lastFailure = msg;
+        const next = tsToIso(pa.scheduledTime);
+        if (next) view.nextAttemptAt = next;
+      } else view.status = 'queued';
+    } else if (pa.state === PENDING_STARTED || pa.state === PENDING_CANCEL_REQUESTED) {
+      view.status = 'running';
+      view.attempts = Math.max(n.attempts, attempt);
+      if (attempt > 1 && pa.lastFailure?.message) view.lastFailure = pa.lastFailure.message;
+    }
+    return view;
+  });
+  return {
+    ...base,
+    name: progress.name,
+    status: progress.status,
+    recoverable: progress.recoverable,
+    progress: progress.progress,
+    currentNodes: progress.currentNodes,
+    counts: progress.counts,
+    recoveryAttempts: progress.recoveryAttempts,
+    recoveries: progress.recoveries,
+    ...(progress.recoverableUntil && { recoverableUntil: progress.recoverableUntil }),
+    ...(progress.pauseMode && { pauseMode: progress.pauseMode }),
+    startedAt: progress.startedAt,
+    completedAt: progress.completedAt,
+    runs: progress.runs,
+    nodes,
+    source: 'query',
+  };
+}
+
+function summaryOf(e: RawExecution): JobSummary {
+  const sa = decodeFields(e.searchAttributes?.indexedFields as Record<string, Payload> | undefined);
+  const memo = decodeFields(e.memo?.fields as Record<string, Payload> | undefined);
+  const wfStatus = WORKFLOW_STATUS_NAMES[Number(e.status ?? 0)] ?? 'UNSPECIFIED';
+  const saStatus = typeof sa.JobStatus === 'string' && (JOB_STATUSES as readonly string[]).includes(sa.JobStatus) ? (sa.JobStatus as JobStatus) : undefined;
+  const status = wfStatus === 'RUNNING' || (saStatus && TERMINAL_JOB_STATUSES.includes(saStatus)) ? (saStatus ?? 'running') : jobStatusFromWorkflow(wfStatus);
+  const arr = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+  const closeTime = tsToIso(e.closeTime);
+  return {
+    id: e.execution?.workflowId ?? '',
+    ...(typeof memo.name === 'string' && { name: memo.name }),
+    ...(typeof sa.JobOwner === 'string' && { owner: sa.JobOwner }),
+    status,
+    types: arr(sa.JobTypes),
+    tags: arr(sa.JobTags),
+    ...(typeof sa.JobPriority === 'number' && { priority: sa.JobPriority }),
+    recoverable: sa.JobRecoverable === true,
+    startTime: tsToIso(e.startTime) ?? '',
+    ...(closeTime && { closeTime }),
+    workflowStatus: wfStatus,
+  };
+}

@@ -1,0 +1,44 @@
+// Errors the SDK raises for caller mistakes. Each carries an HTTP status and a stable code, so the
+// API's one error middleware maps them without knowing where they came from.
+
+/** One problem with an input, named by its JSON path ("nodes[3].dependsOn[0]"). */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class TrainyardError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'TrainyardError';
+  }
+}
+
+/** 400: the spec (or another input) is invalid; `details` lists every problem. */
+export class SpecValidationError extends TrainyardError {
+  constructor(details: ErrorDetail[], message = `invalid job spec: ${details.length} problem${details.length === 1 ? '' : 's'}`) {
+    super(400, 'validation_failed', message, details);
+    this.name = 'SpecValidationError';
+  }
+}
+
+/** 404: no such job (or not the caller's). */
+export class JobNotFoundError extends TrainyardError {
+  constructor(jobId: string) {
+    super(404, 'job_not_found', `job ${JSON.stringify(jobId)} not found`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+/** 409: an illegal state transition (resume when not paused, …) or an idempotency-key reuse with another spec. */
+export class JobConflictError extends TrainyardError {
+  constructor(code: 'illegal_transition' | 'idempotency_conflict', message: string) {
+    super(409, code, message);
+    this.name = 'JobConflictError';
+  }
+}
