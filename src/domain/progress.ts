@@ -57,4 +57,9 @@ export interface JobProgress {
   /** How many continue-as-new runs this job has gone through. */
   runs: number;
   nodes: NodeState[];
+  /**
+   * Set when node details were trimmed to stay under Temporal's 2 MiB payload limit (very large
+   * DAGs): 'outputs' = node outputs left out; 'completedNodes' = completed nodes left out too.
+   */
+  trimmed?: 'outputs' | 'completedNodes';
 }

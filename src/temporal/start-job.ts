@@ -1,0 +1,50 @@
+// Starts a job workflow from its snapshot (workflow id = job id). Used by the API, the SDK, the
+// demo and the tests, so every job starts with the same memo, search attributes and priority.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { parseDuration } from '../domain/duration';
+import type { JobProgress } from '../domain/progress';
+import { JOB_WORKFLOW_TYPE, SA } from '../domain/search-attributes';
+import type { JobSnapshot, JobWorkflowInput } from '../domain/snapshot';
+import { queueNames } from '../domain/task-queues';
+import { validateJob } from '../domain/validate';
+
+export interface StartJobOptions {
+  /** 'fail' (default): a running job with the same id is an error. 'useExisting': return its handle. */
+  idConflict?: 'fail' | 'useExisting';
+}
+
+export type JobWorkflowHandle = WorkflowHandle<(input: JobWorkflowInput) => Promise<JobProgress>>;
+
+export async function startJobWorkflow(client: Client, snapshot: JobSnapshot, opts: StartJobOptions = {}): Promise<JobWorkflowHandle> {
+  const v = validateJob(snapshot.spec);
+  // The workflow re-validates and fails an invalid spec; these values only label the start.
+  const nodes = v.ok ? v.spec.nodes : (snapshot.spec.nodes ?? []);
+  const priority = v.ok ? v.spec.priority : (snapshot.spec.priority ?? 3);
+  const tags = v.ok ? v.spec.tags : (snapshot.spec.tags ?? []);
+  const input: JobWorkflowInput = { snapshot };
+  return client.workflow.start<(input: JobWorkflowInput) => Promise<JobProgress>>(JOB_WORKFLOW_TYPE, {
+    workflowId: snapshot.jobId,
+    taskQueue: queueNames(snapshot.queuePrefix).workflows,
+    args: [input],
+    workflowIdConflictPolicy: opts.idConflict === 'useExisting' ? 'USE_EXISTING' : 'FAIL',
+    memo: { specHash: snapshot.specHash, name: snapshot.spec.name, owner: snapshot.owner },
+    typedSearchAttributes: [
+      { key: SA.JobStatus, value: 'queued' },
+      { key: SA.JobOwner, value: snapshot.owner },
+      { key: SA.JobTypes, value: [...new Set(nodes.map((n) => n.type))].sort() },
+      { key: SA.JobTags, value: [...tags] },
+      { key: SA.JobPriority, value: priority },
+      { key: SA.JobRecoverable, value: false },
+    ],
+    priority: { priorityKey: priority },
+  });
+}
+
+/** Snapshot defaults from duration strings ("30m", "60s"); throws on an invalid duration. */
+export function snapshotDefaults(stepTimeout: string, heartbeat: string): JobSnapshot['defaults'] {
+  const stepTimeoutMs = parseDuration(stepTimeout);
+  const heartbeatTimeoutMs = parseDuration(heartbeat);
+  if (!stepTimeoutMs) throw new Error(`invalid step timeout ${JSON.stringify(stepTimeout)}`);
+  if (!heartbeatTimeoutMs) throw new Error(`invalid heartbeat timeout ${JSON.stringify(heartbeat)}`);
+  return { stepTimeoutMs, heartbeatTimeoutMs };
+}
