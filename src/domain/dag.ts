@@ -270,7 +270,11 @@ export function criticalPath(input: DagInput, weights?: Readonly<Record<string, 
   const order = completeOrder(dag);
   const n = dag.ids.length;
   const weightOf =
-    weights === undefined ? () => 1 : typeof weights === 'function' ? weights : (id: string) => (Object.hasOwn(weights, id) ? weights[id]! : 0);
+    weights === undefined
+      ? () => 1
+      : typeof weights === 'function'
+        ? weights
+        : (id: string) => (Object.hasOwn(weights, id) ? weights[id]! : 0);
   const dist = new Float64Array(n);
   const count = new Int32Array(n);
   const via = new Int32Array(n).fill(-1);

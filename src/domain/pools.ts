@@ -20,7 +20,8 @@ type PoolNode = Pick<NodeSpec, 'type'> & { resources: { gpus?: number | undefine
 
 /** The node's effective GPU request (train defaults to one GPU). */
 export function gpuRequest(node: PoolNode): GpuRequest {
-  return { gpus: effectiveGpus({ type: node.type, resources: { gpus: node.resources.gpus, gpuMemoryGb: node.resources.gpuMemoryGb ?? 0 } }), gpuMemoryGb: node.resources.gpuMemoryGb ?? 0 };
+  const gpuMemoryGb = node.resources.gpuMemoryGb ?? 0;
+  return { gpus: effectiveGpus({ type: node.type, resources: { gpus: node.resources.gpus, gpuMemoryGb } }), gpuMemoryGb };
 }
 
 export function fitsPool(req: GpuRequest, pool: PoolSpec): boolean {

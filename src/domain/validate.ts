@@ -70,11 +70,15 @@ interface LooseNode {
   resources: { gpus?: number; gpuMemoryGb?: number } | undefined;
 }
 
+function asNodeType(v: unknown): NodeType | undefined {
+  return typeof v === 'string' && (NODE_TYPES as readonly string[]).includes(v) ? (v as NodeType) : undefined;
+}
+
 function looseNode(raw: unknown): LooseNode {
   const r = isRecord(raw) ? raw : {};
   const deps: LooseNode['deps'] = [];
   if (Array.isArray(r.dependsOn)) r.dependsOn.forEach((d, at) => typeof d === 'string' && deps.push({ value: d, at }));
-  const type = typeof r.type === 'string' && (NODE_TYPES as readonly string[]).includes(r.type) ? (r.type as NodeType) : undefined;
+  const type = asNodeType(r.type);
   let resources: LooseNode['resources'] = {};
   if (r.resources !== undefined) {
     const res = isRecord(r.resources) ? r.resources : undefined;
@@ -82,7 +86,10 @@ function looseNode(raw: unknown): LooseNode {
     const mem = res?.gpuMemoryGb;
     const okGpus = gpus === undefined || (typeof gpus === 'number' && Number.isInteger(gpus) && gpus >= 0);
     const okMem = mem === undefined || (typeof mem === 'number' && Number.isFinite(mem) && mem >= 0);
-    resources = res && okGpus && okMem ? { ...(gpus !== undefined && { gpus: gpus as number }), ...(mem !== undefined && { gpuMemoryGb: mem as number }) } : undefined;
+    resources =
+      res && okGpus && okMem
+        ? { ...(gpus !== undefined && { gpus: gpus as number }), ...(mem !== undefined && { gpuMemoryGb: mem as number }) }
+        : undefined;
   }
   return {
     id: typeof r.id === 'string' ? r.id : undefined,
@@ -223,7 +230,9 @@ function checkNode(node: LooseNode, i: number, ctx: ValidationContext, errors: V
       const name = node.id === undefined ? `nodes[${i}]` : `node ${q(node.id)}`;
       errors.push({
         path: `nodes[${i}].resources`,
-        message: `${name} asks for ${describeRequest(req)}; ${largest ? `the largest pool ${q(largest.name)} has ${describePool(largest)}` : 'no GPU pool is configured'}`,
+        message: `${name} asks for ${describeRequest(req)}; ${
+          largest ? `the largest pool ${q(largest.name)} has ${describePool(largest)}` : 'no GPU pool is configured'
+        }`,
       });
     }
   }
@@ -316,7 +325,7 @@ export function validateSubmission(body: unknown, ctx: ValidationContext = {}): 
     const errors = issueErrors(single.error.issues);
     // Still check the config against its type, so every problem shows at once.
     const b = body as Record<string, unknown>;
-    const type = typeof b.jobType === 'string' && (NODE_TYPES as readonly string[]).includes(b.jobType) ? (b.jobType as NodeType) : undefined;
+    const type = asNodeType(b.jobType);
     if (type !== undefined && isRecord(b.config) && b.configPath === undefined) {
       const schema: z.ZodType = NODE_CONFIG_SCHEMAS[type];
       const r = schema.safeParse(b.config);
