@@ -66,7 +66,8 @@ export const TrainConfig = z.strictObject({
   epochs: z.number().int().min(1).max(100_000).default(100),
   learningRate: z.number().positive().max(10).default(0.01),
   batchSize: z.number().int().min(1).max(65_536).default(32),
-  l2: z.number().min(0).max(10).default(0),
+  /** L2 weight decay (added to the weight gradients). 0.01 keeps the default MLP from over-fitting small tabular sets. */
+  l2: z.number().min(0).max(10).default(0.01),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   /** Checkpoint weights + optimizer state every N epochs. */
   checkpointEvery: z.number().int().min(1).max(100_000).default(10),
