@@ -4,12 +4,15 @@
 // - Leases: a running step holds k distinct GPUs with ≥ m GB each until it releases them.
 //   Waiters are served strictly first-in first-out, so a step asking for many GPUs is not starved
 //   by a stream of 1-GPU steps.
-// - Slots: the Temporal slot supplier (gpu-slot-supplier.ts) asks for one slot before each activity
-//   poll. A slot stands for one GPU the next task may use. Slots are granted only while
-//       slots + Σ over leases of (GPUs held − 1)  <  GPUs
-//   i.e. every slot (idle poll or running step) counts as one GPU, and a lease of k GPUs counts the
-//   k − 1 GPUs beyond its own slot. GPU waiters go first: no slot is granted while a step waits for
-//   GPUs, so a waiting multi-GPU step is not starved by new polls.
+// - Slots: the Temporal slot supplier (slot-supplier.ts) asks for one slot per task queue before
+//   each activity poll. A slot that received a task ("used") stands for that task's first GPU; a
+//   lease of k GPUs also commits its k − 1 others. A slot for queue Q is granted only while a GPU
+//   is free and
+//       used slots + Σ leases (GPUs held − 1)  <  GPUs
+//   and, beyond one idle slot per queue, also counting the idle slots. So each queue (train,
+//   export) may keep one poll open while any GPU is uncommitted, and with every GPU committed
+//   nobody polls: tasks stay in Temporal's queue for other workers. GPU waiters go first: no slot
+//   is granted while a step waits for GPUs.
 import type { GpuAssignment } from '../domain/step-io';
 import type { GpuDevice, GpuInventory, InventoryChange } from './discovery';
 
@@ -31,6 +34,7 @@ export interface GpuLease {
 /** A reserved slot (see the header). Hand it back with releaseSlot(); idempotent. */
 export interface GpuSlot {
   readonly slotId: number;
+  readonly queue: string;
 }
 
 export interface WaitingInfo {
@@ -61,7 +65,7 @@ export interface AllocatorSnapshot {
   leases: { id: number; indices: number[] }[];
   /** Steps waiting for GPUs. */
   waiting: number;
-  slots: { reserved: number; capacity: number; waiting: number };
+  slots: { reserved: number; used: number; capacity: number; waiting: number };
 }
 
 interface Device {
@@ -79,6 +83,7 @@ interface LeaseWaiter {
 }
 
 interface SlotWaiter {
+  queue: string;
   resolve(slot: GpuSlot): void;
   detach(): void;
 }
@@ -92,7 +97,8 @@ export function abortError(reason?: unknown): Error {
 export class GpuAllocator {
   private readonly devices = new Map<number, Device>();
   private readonly leases = new Map<number, number[]>();
-  private readonly slots = new Set<number>();
+  /** slotId → queue and whether a task arrived on it. */
+  private readonly slots = new Map<number, { queue: string; used: boolean }>();
   private readonly waiters: LeaseWaiter[] = [];
   private readonly slotWaiters: SlotWaiter[] = [];
   private nextId = 1;
@@ -157,10 +163,10 @@ export class GpuAllocator {
     return true;
   }
 
-  /** Waits until a slot may be granted (see the header); AbortError when the signal aborts first. */
-  reserveSlot(signal?: AbortSignal): Promise<GpuSlot> {
+  /** Waits until a slot for the queue may be granted (see the header); AbortError when the signal aborts first. */
+  reserveSlot(queue: string, signal?: AbortSignal): Promise<GpuSlot> {
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
-    const now = this.tryReserveSlot();
+    const now = this.tryReserveSlot(queue);
     if (now) return Promise.resolve(now);
     return new Promise<GpuSlot>((resolve, reject) => {
       const onAbort = () => {
@@ -169,18 +175,22 @@ export class GpuAllocator {
         this.slotWaiters.splice(i, 1);
         reject(abortError(signal?.reason));
       };
-      const waiter: SlotWaiter = { resolve, detach: () => signal?.removeEventListener('abort', onAbort) };
+      const waiter: SlotWaiter = { queue, resolve, detach: () => signal?.removeEventListener('abort', onAbort) };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.slotWaiters.push(waiter);
     });
   }
 
   /** A slot now, or null; never waits. */
-  tryReserveSlot(): GpuSlot | null {
-    if (this.waiters.length > 0 || this.slotWaiters.length > 0 || !this.slotAvailable()) return null;
-    const slotId = this.nextId++;
-    this.slots.add(slotId);
-    return { slotId };
+  tryReserveSlot(queue: string): GpuSlot | null {
+    if (this.waiters.length > 0 || this.slotWaiters.some((w) => w.queue === queue) || !this.slotAvailable(queue)) return null;
+    return this.newSlot(queue);
+  }
+
+  /** A task arrived on the slot: from now on it counts as one committed GPU. */
+  markSlotUsed(slot: GpuSlot): void {
+    const s = this.slots.get(slot.slotId);
+    if (s) s.used = true;
   }
 
   /** Returns false when the slot was already released. */
@@ -243,7 +253,7 @@ export class GpuAllocator {
       devices,
       leases: [...this.leases].map(([id, indices]) => ({ id, indices: [...indices] })),
       waiting: this.waiters.length,
-      slots: { reserved: this.slots.size, capacity: this.activeCount(), waiting: this.slotWaiters.length },
+      slots: { reserved: this.slots.size, used: [...this.slots.values()].filter((x) => x.used).length, capacity: this.activeCount(), waiting: this.slotWaiters.length },
     };
   }
 
@@ -270,10 +280,29 @@ export class GpuAllocator {
     return n;
   }
 
-  private slotAvailable(): boolean {
-    let committed = this.slots.size;
+  private slotAvailable(queue: string): boolean {
+    if (this.freeCount() === 0) return false;
+    let committed = 0;
+    let idle = 0;
+    let idleHere = 0;
+    for (const x of this.slots.values()) {
+      if (x.used) committed++;
+      else {
+        idle++;
+        if (x.queue === queue) idleHere++;
+      }
+    }
     for (const indices of this.leases.values()) committed += Math.max(0, indices.length - 1);
-    return committed < this.activeCount() && this.freeCount() > 0;
+    const total = this.activeCount();
+    if (committed >= total) return false;
+    // One idle poll per queue while a GPU is uncommitted; more only if every idle slot has a GPU.
+    return idleHere === 0 || committed + idle < total;
+  }
+
+  private newSlot(queue: string): GpuSlot {
+    const slotId = this.nextId++;
+    this.slots.set(slotId, { queue, used: false });
+    return { slotId, queue };
   }
 
   /** The k free GPUs with the least memory that still fits (keeps big GPUs for big requests). */
@@ -305,12 +334,16 @@ export class GpuAllocator {
       head.resolve(this.grant(picked));
     }
     if (this.waiters.length > 0) return;
-    while (this.slotWaiters.length > 0 && this.slotAvailable()) {
-      const w = this.slotWaiters.shift()!;
+    // Slot waiters in arrival order; one whose queue cannot have a slot yet does not block others.
+    for (let i = 0; i < this.slotWaiters.length; ) {
+      const w = this.slotWaiters[i]!;
+      if (!this.slotAvailable(w.queue)) {
+        i++;
+        continue;
+      }
+      this.slotWaiters.splice(i, 1);
       w.detach();
-      const slotId = this.nextId++;
-      this.slots.add(slotId);
-      w.resolve({ slotId });
+      w.resolve(this.newSlot(w.queue));
     }
   }
 

@@ -2,18 +2,21 @@
 //
 // Design. Temporal reserves a slot *before* it polls for an activity task, and the reservation
 // context carries no task input — so when a slot is handed out nobody knows how many GPUs the next
-// task will ask for. We therefore treat one slot as one GPU:
+// task will ask for. We therefore treat one slot as one GPU (the rule is in allocator.ts):
 //
-//   - A slot is granted only while   slots + Σ leases (GPUs held − 1)  <  GPUs   (allocator.ts).
-//     With every GPU busy (or claimed by a slot) the worker stops polling, and further tasks stay in
+//   - Each queue (train, export) may keep one poll open while some GPU is not committed to a
+//     running step; once every GPU is committed the worker stops polling, and further tasks stay in
 //     Temporal's queue — in priority order — where any other worker of the pool can take them.
-//   - A 1-GPU step (the common case, and `train`'s default) finds its GPU free when it starts.
+//   - A task that arrives on a slot commits one GPU (markSlotUsed). A 1-GPU step (the common case,
+//     and `train`'s default) finds its GPU free when it starts.
 //   - A step asking for k > 1 GPUs holds one slot; the allocation interceptor (interceptor.ts) then
 //     waits inside the activity for the other k − 1 GPUs, first in line, heartbeating
-//     `{ phase: 'waiting_for_gpu' }`, and while it waits no new slot is handed out.
-//   - Known limit: a slot reserved for an idle poll just before a multi-GPU step took "its" GPU may
-//     still receive a task; that task then waits (heartbeating waiting_for_gpu) instead of being
-//     left in the queue. At most one such task per idle poll; we keep polls to one per queue.
+//     `{ phase: 'waiting_for_gpu' }`; while it waits no new slot is handed out, and once it holds
+//     them they count as committed.
+//   - Known limits, both bounded and visible as waiting_for_gpu: when the train and the export poll
+//     both receive a task for the last free GPU, one of them waits in the activity; likewise a task
+//     that arrives while a multi-GPU step is taking GPUs. At most one per open poll; we keep one
+//     poll per queue.
 //   - A step with no GPU on a GPU queue (an export without `resources.gpus`) still uses a slot.
 //
 // One supplier (one allocator) is shared by the train and export Workers of a process, because they
@@ -32,9 +35,9 @@ export class GpuSlotSupplier implements CustomSlotSupplier<ActivitySlotInfo> {
 
   constructor(private readonly allocator: GpuAllocator) {}
 
-  async reserveSlot(_ctx: SlotReserveContext, abortSignal: AbortSignal): Promise<SlotPermit> {
+  async reserveSlot(ctx: SlotReserveContext, abortSignal: AbortSignal): Promise<SlotPermit> {
     try {
-      const slot = await this.allocator.reserveSlot(abortSignal);
+      const slot = await this.allocator.reserveSlot(ctx.taskQueue, abortSignal);
       return { slot } satisfies GpuPermit;
     } catch (err) {
       // The SDK accepts only AbortError from reserveSlot.
@@ -42,13 +45,15 @@ export class GpuSlotSupplier implements CustomSlotSupplier<ActivitySlotInfo> {
     }
   }
 
-  tryReserveSlot(_ctx: SlotReserveContext): SlotPermit | null {
-    const slot = this.allocator.tryReserveSlot();
+  tryReserveSlot(ctx: SlotReserveContext): SlotPermit | null {
+    const slot = this.allocator.tryReserveSlot(ctx.taskQueue);
     return slot ? ({ slot } satisfies GpuPermit) : null;
   }
 
-  markSlotUsed(_ctx: SlotMarkUsedContext<ActivitySlotInfo>): void {
+  markSlotUsed(ctx: SlotMarkUsedContext<ActivitySlotInfo>): void {
     this.used++;
+    const permit = ctx.permit as Partial<GpuPermit> | null | undefined;
+    if (permit?.slot) this.allocator.markSlotUsed(permit.slot);
   }
 
   releaseSlot(ctx: SlotReleaseContext<ActivitySlotInfo>): void {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { GpuAllocator, GpuRequestUnsatisfiableError, type GpuLease } from '../../../src/gpu/allocator';
+import { GpuAllocator, GpuRequestUnsatisfiableError, type GpuLease, type GpuSlot } from '../../../src/gpu/allocator';
 import { simulatedInventory, type GpuDevice, type GpuInventory } from '../../../src/gpu/discovery';
 
 const inv = (spec: string): GpuInventory => simulatedInventory(spec);
@@ -147,28 +147,63 @@ describe('GpuAllocator leases', () => {
 });
 
 describe('GpuAllocator slots (the slot supplier)', () => {
-  it('when idle, then one slot per GPU is granted and no more', async () => {
+  const T = 'q-train';
+  const E = 'q-export';
+
+  it('when idle, then each queue gets one open poll, and a queue gets a second only for an unclaimed GPU', async () => {
     const a = new GpuAllocator(inv('2x16'));
-    const s1 = a.tryReserveSlot();
-    const s2 = a.tryReserveSlot();
-    expect(s1 && s2).toBeTruthy();
-    expect(a.tryReserveSlot()).toBeNull();
-    const s3 = track(a.reserveSlot());
+    const t1 = a.tryReserveSlot(T)!;
+    const e1 = a.tryReserveSlot(E)!;
+    expect(t1 && e1).toBeTruthy();
+    // Two idle polls already cover both GPUs.
+    expect(a.tryReserveSlot(T)).toBeNull();
+    a.markSlotUsed(t1); // a 1-GPU task arrived on the train poll
+    const t2 = a.tryReserveSlot(T);
+    expect(t2).toBeTruthy(); // one GPU is still uncommitted: train polls again
+    a.markSlotUsed(t2!);
+    expect(a.tryReserveSlot(T)).toBeNull(); // both GPUs committed: nobody polls
+    const t3 = track(a.reserveSlot(T));
     await tick();
-    expect(s3.done).toBe(false);
-    a.releaseSlot(s1!);
+    expect(t3.done).toBe(false);
+    a.releaseSlot(t1);
     await tick();
-    expect(s3.value).toBeTruthy();
-    expect(a.releaseSlot(s1!)).toBe(false);
+    expect(t3.value).toBeTruthy();
+    expect(a.releaseSlot(t1)).toBe(false);
+    for (const s of [e1, t2!, t3.value!]) a.releaseSlot(s);
+    expect(a.snapshot().slots).toMatchObject({ reserved: 0, used: 0, waiting: 0 });
+  });
+
+  it('when four 1-GPU tasks arrive on a 2-GPU worker, then at most two are taken at a time', async () => {
+    const a = new GpuAllocator(inv('2x16'));
+    const taken: GpuSlot[] = [];
+    const take = async () => {
+      const s = await a.reserveSlot(T);
+      a.markSlotUsed(s);
+      taken.push(s);
+      return s;
+    };
+    const all = [take(), take(), take(), take()].map(track);
+    await tick();
+    expect(all.filter((x) => x.done)).toHaveLength(2);
+    a.releaseSlot(taken[0]!);
+    await tick();
+    expect(all.filter((x) => x.done)).toHaveLength(3);
+    a.releaseSlot(taken[1]!);
+    a.releaseSlot(taken[2]!);
+    await tick();
+    expect(all.filter((x) => x.done)).toHaveLength(4);
+    a.releaseSlot(taken[3]!);
   });
 
   it('when a step holds 2 GPUs on its one slot, then no other slot is granted until it releases', async () => {
     const a = new GpuAllocator(inv('2x16'));
-    const slot = a.tryReserveSlot()!;
+    const slot = a.tryReserveSlot(T)!;
+    a.markSlotUsed(slot);
     const lease = await a.acquire({ gpus: 2, memoryGb: 0 });
-    expect(a.tryReserveSlot()).toBeNull();
+    expect(a.tryReserveSlot(T)).toBeNull();
+    expect(a.tryReserveSlot(E)).toBeNull();
     a.release(lease);
-    const s2 = a.tryReserveSlot();
+    const s2 = a.tryReserveSlot(E);
     expect(s2).toBeTruthy();
     a.releaseSlot(slot);
     a.releaseSlot(s2!);
@@ -177,38 +212,39 @@ describe('GpuAllocator slots (the slot supplier)', () => {
 
   it('when a step waits for GPUs, then new slots wait behind it', async () => {
     const a = new GpuAllocator(inv('2x16'));
-    const s1 = a.tryReserveSlot()!;
+    const s1 = a.tryReserveSlot(T)!;
+    a.markSlotUsed(s1);
     const l1 = await a.acquire({ gpus: 1, memoryGb: 0 });
-    a.release(l1); // step 1 done, its slot not yet released by the SDK
-    const s2 = a.tryReserveSlot()!;
-    const l2 = await a.acquire({ gpus: 1, memoryGb: 0 }); // 1-GPU step on slot 2
-    a.releaseSlot(s1);
-    const s3 = a.tryReserveSlot()!; // a poll slot for the remaining free GPU
-    const big = track(a.acquire({ gpus: 2, memoryGb: 0 })); // a 2-GPU step arrived on s3
+    const s2 = a.tryReserveSlot(T)!; // a poll for the other GPU …
+    a.markSlotUsed(s2); // … receives a 2-GPU step
+    const big = track(a.acquire({ gpus: 2, memoryGb: 0 }));
     await tick();
     expect(big.done).toBe(false);
     expect(a.snapshot().waiting).toBe(1);
-    const s4 = track(a.reserveSlot());
+    const s3 = track(a.reserveSlot(E));
     await tick();
-    expect(s4.done).toBe(false);
-    a.release(l2);
-    a.releaseSlot(s2);
+    expect(s3.done).toBe(false);
+    a.release(l1);
     await tick();
     expect(big.value?.indices).toEqual([0, 1]);
+    a.releaseSlot(s1);
+    await tick();
     // The 2-GPU step holds both GPUs with one slot: still no slot for anyone else.
-    expect(s4.done).toBe(false);
+    expect(s3.done).toBe(false);
     a.release(big.value!);
     await tick();
-    expect(s4.value).toBeTruthy();
-    a.releaseSlot(s3);
-    a.releaseSlot(s4.value!);
+    expect(s3.value).toBeTruthy();
+    a.releaseSlot(s2);
+    a.releaseSlot(s3.value!);
+    expect(a.snapshot()).toMatchObject({ free: 2, leases: [], waiting: 0, slots: { reserved: 0, waiting: 0 } });
   });
 
   it('when a slot reservation is aborted, then it rejects with AbortError and holds nothing', async () => {
     const a = new GpuAllocator(inv('1x16'));
-    const s1 = a.tryReserveSlot()!;
+    const s1 = a.tryReserveSlot(T)!;
+    a.markSlotUsed(s1);
     const ac = new AbortController();
-    const s2 = track(a.reserveSlot(ac.signal));
+    const s2 = track(a.reserveSlot(T, ac.signal));
     ac.abort();
     await tick();
     expect(s2.error?.name).toBe('AbortError');
@@ -238,7 +274,8 @@ describe('GpuAllocator under random concurrent acquire / release / abort', () =>
             expect(snap.free + seen.size).toBe(snap.total);
           };
           const run = async (op: (typeof ops)[number]) => {
-            const slot = op.slot ? await a.reserveSlot() : null;
+            const slot = op.slot ? await a.reserveSlot(op.gpus % 2 ? 'train' : 'export') : null;
+            if (slot) a.markSlotUsed(slot);
             const ac = new AbortController();
             if (op.abortAfter !== null) void Promise.resolve().then(async () => {
               for (let i = 0; i < op.abortAfter!; i++) await tick();

@@ -1,0 +1,93 @@
+// Shared plumbing of the worker process entries (workers/cpu.ts, workers/gpu.ts): config, one
+// NativeConnection, the SIGTERM/SIGINT drain and the exit code.
+//
+// Drain: the first SIGTERM/SIGINT stops polling (no new tasks); running steps get shutdownGraceTime
+// (TRAINYARD_SHUTDOWN_GRACE) to finish, then are cancelled with WORKER_SHUTDOWN. A step cancelled
+// that way fails its attempt (the server did not ask for the cancel), so Temporal retries it on
+// another worker, which resumes from the checkpoint in the last heartbeat. Exit 0 after a clean
+// drain; a second signal exits at once (130).
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../src/config';
+
+export interface WorkerProcess {
+  config: Config;
+  connection: NativeConnection;
+  log(line: string): void;
+}
+
+export interface RunOptions {
+  /** "cpu-worker" / "gpu-worker": prefixes every log line. */
+  name: string;
+  env?: Record<string, string | undefined>;
+  build(p: WorkerProcess): Promise<{ workers: Worker[]; describe: string[] }>;
+}
+
+/** Runs a worker process to completion; resolves with its exit code. */
+export async function runWorkerProcess(opts: RunOptions): Promise<number> {
+  const log = (line: string) => console.log(`[${opts.name} ${process.pid}] ${line}`);
+  let config: Config;
+  try {
+    config = loadConfig(opts.env ?? process.env);
+    if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a worker process (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233)');
+  } catch (err) {
+    log(`cannot start: ${(err as Error).message}`);
+    return 2;
+  }
+  // We handle the signals ourselves, to log the drain and to exit at once on a second signal.
+  Runtime.install({ shutdownSignals: [] });
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+  } catch (err) {
+    log(`cannot connect to Temporal at ${config.temporal.address}: ${(err as Error).message}`);
+    return 2;
+  }
+  let workers: Worker[];
+  try {
+    const built = await opts.build({ config, connection, log });
+    workers = built.workers;
+    for (const line of built.describe) log(line);
+  } catch (err) {
+    log(`cannot start: ${(err as Error).message}`);
+    await connection.close().catch(() => undefined);
+    return 2;
+  }
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log(`${sig} again: exiting without finishing the drain`);
+      process.exit(130);
+    }
+    log(`${sig}: draining — no new tasks; running steps get ${config.shutdownGrace} to finish, then are cancelled and retried elsewhere`);
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let code = 0;
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+    log('drained; exiting');
+  } catch (err) {
+    log(`worker failed: ${(err as Error).stack ?? String(err)}`);
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    code = 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await connection.close().catch(() => undefined);
+  }
+  return code;
+}
+
+/** Runs main and exits with its code (process entries only). */
+export function exitWith(main: Promise<number>): void {
+  main.then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
