@@ -1,0 +1,219 @@
+// Live job events without job state in the API: poll getJobStatus (one poller per watched job,
+// shared by its subscribers) and turn the differences between views into stream messages.
+import type { NodeStatus } from '../domain/progress';
+import type { TrainyardClient } from '../sdk/client';
+import { JobNotFoundError } from '../sdk/errors';
+import type { JobView, NodeView } from '../sdk/types';
+import type { StreamMessage } from './schemas';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const NOT_STARTED: ReadonlySet<NodeStatus> = new Set(['pending', 'queued']);
+/** Node statuses a node passes through only after it ran. */
+const FINISHED_RUNNING: ReadonlySet<NodeStatus> = new Set(['completed', 'failed']);
+
+interface NodeMemo {
+  status: NodeStatus;
+  attempts: number;
+  live: string;
+  metricsSent: boolean;
+}
+
+function liveKey(n: NodeView): string {
+  if (!n.live) return '';
+  const { lastHeartbeatAt: _at, ...rest } = n.live;
+  return JSON.stringify(rest);
+}
+
+function metricsOf(n: NodeView): Record<string, unknown> | undefined {
+  if (n.type !== 'evaluate' || n.status !== 'completed') return undefined;
+  const m = n.output?.summary?.metrics;
+  return m && typeof m === 'object' ? (m as Record<string, unknown>) : undefined;
+}
+
+/** Turns successive job views into stream messages for one subscriber. */
+export class JobDiffer {
+  private started = false;
+  private nodes = new Map<string, NodeMemo>();
+  private finished = false;
+
+  constructor(private readonly jobId: string) {}
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  private msg(type: StreamMessage['type'], extra: Omit<Partial<StreamMessage>, 'type' | 'job_id' | 'timestamp'> = {}): StreamMessage {
+    return { type, job_id: this.jobId, ...extra, timestamp: new Date().toISOString() };
+  }
+
+  /**
+   * The first view: a subscriber that arrives before anything ran gets the whole story from
+   * `job_started` on; a late one first gets a `snapshot` of the job as it is.
+   */
+  first(view: JobView): StreamMessage[] {
+    const early = (view.status === 'queued' || view.status === 'running') && view.nodes.every((n) => NOT_STARTED.has(n.status) && n.executions === 0);
+    if (early) {
+      for (const n of view.nodes) this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
+      return this.next(view);
+    }
+    this.started = view.status !== 'queued';
+    for (const n of view.nodes) this.nodes.set(n.id, { status: n.status, attempts: n.attempts, live: liveKey(n), metricsSent: metricsOf(n) !== undefined });
+    const out = [this.msg('snapshot', { status: view.status, progress: view.progress, data: view })];
+    out.push(...this.terminal(view));
+    return out;
+  }
+
+  next(view: JobView): StreamMessage[] {
+    if (this.finished) return [];
+    const out: StreamMessage[] = [];
+    if (!this.started && view.status !== 'queued') {
+      this.started = true;
+      out.push(this.msg('job_started', { status: 'running', progress: view.progress, data: { name: view.name, nodes: view.nodes.map((n) => ({ id: n.id, type: n.type })) } }));
+    }
+    for (const n of view.nodes) {
+      const memo = this.nodes.get(n.id) ?? { status: 'pending', attempts: 0, live: '', metricsSent: false };
+      if (n.status !== memo.status || (n.status === 'retrying' && n.attempts !== memo.attempts)) {
+        // Polling can miss a short `running`: a node that completed or failed did run.
+        if (FINISHED_RUNNING.has(n.status) && memo.status !== 'running') {
+          out.push(this.msg('node_status', { node_id: n.id, status: 'running', data: { type: n.type, inferred: true } }));
+        }
+        out.push(
+          this.msg('node_status', {
+            node_id: n.id,
+            status: n.status,
+            data: {
+              type: n.type,
+              attempts: n.attempts,
+              ...(n.attempt !== undefined && { attempt: n.attempt }),
+              ...(n.lastFailure && { lastFailure: n.lastFailure }),
+              ...(n.error && { error: { message: n.error.message, type: n.error.type } }),
+              ...(n.durationMs !== undefined && { durationMs: n.durationMs }),
+              ...(n.output?.summary && n.status === 'completed' && { summary: n.output.summary }),
+            },
+          }),
+        );
+        memo.status = n.status;
+        memo.attempts = n.attempts;
+      }
+      const lk = liveKey(n);
+      if (lk && lk !== memo.live && (n.status === 'running' || n.status === 'retrying')) {
+        out.push(this.msg('node_progress', { node_id: n.id, status: n.status, ...(typeof n.live?.percent === 'number' && { progress: n.live.percent }), data: n.live }));
+      }
+      memo.live = lk;
+      const metrics = metricsOf(n);
+      if (metrics && !memo.metricsSent) {
+        out.push(this.msg('metrics', { node_id: n.id, data: metrics }));
+        memo.metricsSent = true;
+      }
+      this.nodes.set(n.id, memo);
+    }
+    out.push(...this.terminal(view));
+    return out;
+  }
+
+  private terminal(view: JobView): StreamMessage[] {
+    if (!TERMINAL.has(view.status)) return [];
+    this.finished = true;
+    const type = view.status === 'completed' ? 'job_completed' : view.status === 'failed' ? 'job_failed' : 'job_cancelled';
+    return [this.msg(type, { status: view.status, progress: view.progress, data: { counts: view.counts, recoverable: view.recoverable, completedAt: view.completedAt } })];
+  }
+}
+
+export interface Subscriber {
+  send(msg: StreamMessage): void;
+  /** Called once after the terminal message (or when the job disappears / the hub closes). */
+  close(reason: string): void;
+}
+
+interface Watched {
+  subs: Map<Subscriber, JobDiffer>;
+  timer?: NodeJS.Timeout;
+  failures: number;
+}
+
+/** One poller per watched job; every subscriber diffs on its own. */
+export class StreamHub {
+  private readonly jobs = new Map<string, Watched>();
+  private closed = false;
+
+  constructor(
+    private readonly client: TrainyardClient,
+    private readonly intervalMs = 250,
+    private readonly maxFailures = 40,
+  ) {}
+
+  /** Starts a subscription from a view the caller already fetched (after its ownership check). */
+  subscribe(jobId: string, firstView: JobView, sub: Subscriber): () => void {
+    const differ = new JobDiffer(jobId);
+    for (const m of differ.first(firstView)) sub.send(m);
+    if (differ.done) {
+      sub.close('job finished');
+      return () => undefined;
+    }
+    let w = this.jobs.get(jobId);
+    if (!w) {
+      w = { subs: new Map(), failures: 0 };
+      this.jobs.set(jobId, w);
+      this.schedule(jobId, w);
+    }
+    w.subs.set(sub, differ);
+    return () => this.unsubscribe(jobId, sub);
+  }
+
+  private unsubscribe(jobId: string, sub: Subscriber): void {
+    const w = this.jobs.get(jobId);
+    if (!w) return;
+    w.subs.delete(sub);
+    if (w.subs.size === 0) {
+      if (w.timer) clearTimeout(w.timer);
+      this.jobs.delete(jobId);
+    }
+  }
+
+  private schedule(jobId: string, w: Watched): void {
+    if (this.closed) return;
+    w.timer = setTimeout(() => void this.tick(jobId, w), this.intervalMs);
+  }
+
+  private async tick(jobId: string, w: Watched): Promise<void> {
+    if (this.jobs.get(jobId) !== w) return;
+    let view: JobView;
+    try {
+      view = await this.client.getJobStatus(jobId);
+      w.failures = 0;
+    } catch (err) {
+      w.failures++;
+      if (err instanceof JobNotFoundError || w.failures >= this.maxFailures) {
+        for (const sub of [...w.subs.keys()]) {
+          sub.send({ type: 'error', job_id: jobId, data: { message: err instanceof JobNotFoundError ? 'job not found' : 'cannot reach Temporal' }, timestamp: new Date().toISOString() });
+          sub.close('error');
+          this.unsubscribe(jobId, sub);
+        }
+        return;
+      }
+      this.schedule(jobId, w);
+      return;
+    }
+    for (const [sub, differ] of [...w.subs]) {
+      for (const m of differ.next(view)) sub.send(m);
+      if (differ.done) {
+        sub.close('job finished');
+        this.unsubscribe(jobId, sub);
+      }
+    }
+    if (this.jobs.get(jobId) === w) this.schedule(jobId, w);
+  }
+
+  get watchedJobs(): number {
+    return this.jobs.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const [jobId, w] of [...this.jobs]) {
+      if (w.timer) clearTimeout(w.timer);
+      for (const sub of w.subs.keys()) sub.close('server shutting down');
+      this.jobs.delete(jobId);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// /healthz: the process answers. /readyz: Temporal answers and every task queue this deployment
+// needs has pollers (workflows, CPU, and each GPU pool's train/export queues) — 503 with what's missing.
+import { Router } from 'express';
+import { queueNames } from '../../domain/task-queues';
+import { describeGpuPools } from '../../gpu/readiness';
+import type { ResolvedDeps } from '../deps';
+
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+const TASK_QUEUE_TYPE_ACTIVITY = 2;
+
+interface QueueCheck {
+  name: string;
+  kind: 'workflow' | 'activity';
+  pollers: number;
+  ok: boolean;
+}
+
+export function healthRouter(d: ResolvedDeps): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  r.get('/readyz', async (_req, res) => {
+    const namespace = d.client.options.namespace;
+    const q = queueNames(d.config.queuePrefix);
+    const missing: string[] = [];
+    const queues: QueueCheck[] = [];
+    let reachable = true;
+    let error: string | undefined;
+    const describe = async (name: string, kind: 'workflow' | 'activity'): Promise<QueueCheck> => {
+      const resp = await d.client.withDeadline(Date.now() + 3000, () =>
+        d.client.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name, kind: TASK_QUEUE_KIND_NORMAL },
+          taskQueueType: kind === 'workflow' ? TASK_QUEUE_TYPE_WORKFLOW : TASK_QUEUE_TYPE_ACTIVITY,
+        }),
+      );
+      const pollers = resp.pollers?.length ?? 0;
+      return { name, kind, pollers, ok: pollers > 0 };
+    };
+    try {
+      queues.push(...(await Promise.all([describe(q.workflows, 'workflow'), describe(q.cpu, 'activity')])));
+      const pools = await describeGpuPools(d.client, d.config, { namespace });
+      for (const p of pools) {
+        if (p.error) throw new Error(p.error);
+        queues.push({ name: p.train.taskQueue, kind: 'activity', pollers: p.train.pollers.length, ok: p.train.pollers.length > 0 });
+        queues.push({ name: p.export.taskQueue, kind: 'activity', pollers: p.export.pollers.length, ok: p.export.pollers.length > 0 });
+      }
+    } catch (err) {
+      reachable = false;
+      error = (err as Error).message.split('\n')[0]?.slice(0, 200);
+      missing.push('temporal');
+    }
+    for (const c of queues) if (!c.ok) missing.push(`pollers on ${c.kind} task queue ${c.name}`);
+    const ready = missing.length === 0;
+    res.status(ready ? 200 : 503).json({ ready, temporal: { reachable, ...(error && { error }) }, queues, missing });
+  });
+  return r;
+}
