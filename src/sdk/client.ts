@@ -8,7 +8,6 @@ import {
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -19,9 +18,9 @@ import { pauseUpdate, progressQuery, recoverUpdate, resumeUpdate, type ControlRe
 import { resolvePools, type PoolSpec } from '../domain/pools';
 import { JOB_STATUSES, TERMINAL_JOB_STATUSES, type JobProgress, type JobStatus } from '../domain/progress';
 import { JOB_WORKFLOW_TYPE, SA } from '../domain/search-attributes';
-import type { JobSnapshot } from '../domain/snapshot';
+import type { JobSnapshot, JobWorkflowInput } from '../domain/snapshot';
+import { startJobWorkflow } from '../temporal/start-job';
 import type { StepHeartbeat } from '../domain/step-io';
-import { queueNames } from '../domain/task-queues';
 import { validateSubmission, type ValidationContext } from '../domain/validate';
 import { hasConfigPaths } from './config-path';
 import { JobConflictError, JobNotFoundError, SpecValidationError, TrainyardError } from './errors';
@@ -136,6 +135,8 @@ function q(value: string): string {
 }
 
 export class TrainyardClient {
+  private readonly jobDirs = new Map<string, string>();
+
   constructor(
     readonly client: Client,
     readonly config: TrainyardClientConfig,
@@ -188,40 +189,36 @@ export class TrainyardClient {
     const { submitted, spec } = this.prepare(specOrSingleJob);
     const jobId = opts.idempotencyKey !== undefined ? idempotentJobId(opts.owner, opts.idempotencyKey) : `job-${randomUUID()}`;
     const snapshot = this.buildSnapshot(jobId, opts.owner, submitted, spec);
+    if (opts.idempotencyKey !== undefined) {
+      // A closed job would otherwise be started again under the same id (the default reuse policy).
+      const existing = await this.existingJob(jobId, snapshot.specHash);
+      if (existing) return existing;
+    }
     try {
-      const handle = await this.startWorkflow(snapshot, spec);
-      return { id: jobId, created: true, specHash: snapshot.specHash, runId: handle.firstExecutionRunId };
+      const handle = await startJobWorkflow(this.client, snapshot);
+      return { id: jobId, created: true, specHash: snapshot.specHash, runId: (handle as { firstExecutionRunId?: string }).firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const desc = await this.client.workflow.getHandle(jobId).describe();
-      const existingHash = typeof desc.memo?.specHash === 'string' ? desc.memo.specHash : undefined;
-      if (existingHash !== undefined && existingHash !== snapshot.specHash) {
-        throw new JobConflictError('idempotency_conflict', `Idempotency-Key was already used for job ${jobId} with a different spec`);
-      }
-      return { id: jobId, created: false, specHash: existingHash ?? snapshot.specHash, runId: desc.runId };
+      const existing = await this.existingJob(jobId, snapshot.specHash);
+      if (existing) return existing;
+      throw err;
     }
   }
 
-  private async startWorkflow(snapshot: JobSnapshot, spec: JobSpec): Promise<WorkflowHandleWithFirstExecutionRunId> {
-    const types = [...new Set(spec.nodes.map((n) => n.type))];
-    return this.client.workflow.start(JOB_WORKFLOW_TYPE, {
-      workflowId: snapshot.jobId,
-      taskQueue: queueNames(snapshot.queuePrefix).workflows,
-      args: [{ snapshot }],
-      // A job id is never reused, even after the job closed: an idempotency key keeps naming that job.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      memo: { specHash: snapshot.specHash, name: spec.name, owner: snapshot.owner, submittedAt: snapshot.submittedAt, outputDir: spec.outputDir },
-      typedSearchAttributes: [
-        { key: SA.JobOwner, value: snapshot.owner },
-        { key: SA.JobStatus, value: 'queued' },
-        { key: SA.JobTypes, value: types },
-        { key: SA.JobTags, value: spec.tags },
-        { key: SA.JobPriority, value: spec.priority },
-        { key: SA.JobRecoverable, value: false },
-      ],
-      priority: { priorityKey: spec.priority },
-    });
+  /** The job already started under an idempotent id; 409 when it was started from another spec. */
+  private async existingJob(jobId: string, specHash: string): Promise<SubmitResult | undefined> {
+    let desc: WorkflowExecutionDescription;
+    try {
+      desc = await this.client.workflow.getHandle(jobId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    const existingHash = typeof desc.memo?.specHash === 'string' ? desc.memo.specHash : undefined;
+    if (existingHash !== undefined && existingHash !== specHash) {
+      throw new JobConflictError('idempotency_conflict', `Idempotency-Key was already used for job ${jobId} with a different spec`);
+    }
+    return { id: jobId, created: false, specHash: existingHash ?? specHash, runId: desc.runId };
   }
 
   /** Describes a job workflow; not found (or another owner's, or not a job) → JobNotFoundError. */
@@ -338,11 +335,30 @@ export class TrainyardClient {
     return out;
   }
 
-  /** The job folder, relative to the artifact root (`<outputDir>/<jobId>`). */
+  /** The job folder, relative to the artifact root (`<outputDir>/<jobId>`), from the snapshot the job started with. */
   async jobDir(jobId: string, scope: OwnerScope = {}): Promise<string> {
-    const desc = await this.describeJob(jobId, scope);
-    const outputDir = typeof desc.memo?.outputDir === 'string' ? desc.memo.outputDir : 'runs';
-    return `${outputDir}/${jobId}`;
+    await this.describeJob(jobId, scope);
+    const cached = this.jobDirs.get(jobId);
+    if (cached) return cached;
+    const snapshot = await this.getSnapshot(jobId);
+    const outputDir = typeof snapshot?.spec.outputDir === 'string' ? snapshot.spec.outputDir : 'runs';
+    const dir = `${outputDir}/${jobId}`;
+    if (this.jobDirs.size > 10_000) this.jobDirs.clear();
+    this.jobDirs.set(jobId, dir);
+    return dir;
+  }
+
+  /** The snapshot the job (its latest run) started from: the input of its first history event. */
+  async getSnapshot(jobId: string, scope: OwnerScope = {}): Promise<JobSnapshot | undefined> {
+    if (scope.owner !== undefined) await this.describeJob(jobId, scope);
+    const res = await this.client.workflowService.getWorkflowExecutionHistory({
+      namespace: this.client.options.namespace,
+      execution: { workflowId: jobId },
+      maximumPageSize: 1,
+    });
+    const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? undefined;
+    const input = fromPayloadsAtIndex<JobWorkflowInput>(defaultPayloadConverter, 0, payloads);
+    return input?.snapshot;
   }
 }
 
