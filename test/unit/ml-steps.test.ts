@@ -38,7 +38,7 @@ async function run(
     beats.push(d);
     opts.onHeartbeat?.(d, env);
   });
-  const out = await env.run(step, inp);
+  const out = (await env.run(step, inp)) as StepOutput;
   return { out, beats };
 }
 
