@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // The command runner against real subprocesses: output capture, progress → heartbeats, results,
 // failures with the stderr tail, non-retryable exit codes, allowlist, and cancellation that leaves
 // no process behind.
@@ -47,7 +48,7 @@ describe('command step', () => {
 
   it('when the command exits non-zero, then it fails retryably with the exit code and stderr tail', async () => {
     const env = new MockActivityEnvironment();
-    const err = await env.run(step, input({ command: ['node', '-e', "console.error('boom: bad thing'); process.exit(3)"] })).catch((e) => e);
+    const err: any = await env.run(step, input({ command: ['node', '-e', "console.error('boom: bad thing'); process.exit(3)"] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.type).toBe('CommandFailed');
     expect(err.nonRetryable).toBe(false);
@@ -57,14 +58,14 @@ describe('command step', () => {
 
   it('when the exit code is listed as non-retryable, then the failure is non-retryable', async () => {
     const env = new MockActivityEnvironment();
-    const err = await env.run(step, input({ command: ['node', '-e', 'process.exit(7)'], nonRetryableExitCodes: [7] })).catch((e) => e);
+    const err: any = await env.run(step, input({ command: ['node', '-e', 'process.exit(7)'], nonRetryableExitCodes: [7] })).catch((e: unknown) => e);
     expect(err.type).toBe('CommandExitNonRetryable');
     expect(err.nonRetryable).toBe(true);
   });
 
   it('when the executable is not on the allowlist, then it fails non-retryably naming the field', async () => {
     const env = new MockActivityEnvironment();
-    const err = await env.run(step, input({ command: ['bash', '-c', 'echo hi'] })).catch((e) => e);
+    const err: any = await env.run(step, input({ command: ['bash', '-c', 'echo hi'] })).catch((e: unknown) => e);
     expect(err.type).toBe('CommandNotAllowed');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('config.command[0]');
@@ -72,7 +73,7 @@ describe('command step', () => {
 
   it('when the config is invalid, then it fails non-retryably naming the field', async () => {
     const env = new MockActivityEnvironment();
-    const err = await env.run(step, input({ command: 'node -e 1' })).catch((e) => e);
+    const err: any = await env.run(step, input({ command: 'node -e 1' })).catch((e: unknown) => e);
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('config.command');
   });
