@@ -1,0 +1,21 @@
+// Starting job workflows the way the API and SDK do (src/temporal/start-job.ts), without the HTTP
+// layer, for the benchmarks that measure the workflow itself.
+import type { Client } from '@temporalio/client';
+import type { JobSpecInput } from '../../src/domain/job-spec';
+import type { JobProgress } from '../../src/domain/progress';
+import { startJobWorkflow } from '../../src/temporal/start-job';
+import { snapshotOf } from './specs';
+
+export async function runJob(client: Client, jobId: string, spec: JobSpecInput, prefix: string): Promise<JobProgress> {
+  const handle = await startJobWorkflow(client, snapshotOf(jobId, spec, prefix));
+  return handle.result();
+}
+
+/** Every run of a workflow id (continue-as-new chain), oldest first, with its history length. */
+export async function runsOf(client: Client, workflowId: string): Promise<{ runId: string; historyLength: number }[]> {
+  const out: { runId: string; historyLength: number; start: number }[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    out.push({ runId: wf.runId, historyLength: wf.historyLength, start: wf.startTime.getTime() });
+  }
+  return out.sort((a, b) => a.start - b.start).map(({ runId, historyLength }) => ({ runId, historyLength }));
+}

@@ -1,0 +1,17 @@
+// The no-op step used by the orchestration and scale benchmarks: registered under a node-type name
+// (`command`) in the bench worker, and called by both the job workflow and the baseline workflows.
+import { Context } from '@temporalio/activity';
+import type { StepInput, StepOutput } from '../src/domain/step-io';
+
+export async function noopStep(_input: StepInput): Promise<StepOutput> {
+  return { summary: {}, artifacts: [] };
+}
+
+/** A step that stays running (heartbeating) until cancelled: keeps jobs "running" for status reads. */
+export async function holdStep(_input: StepInput): Promise<StepOutput> {
+  const ctx = Context.current();
+  for (;;) {
+    ctx.heartbeat({ phase: 'running', percent: 50, message: 'holding' });
+    await ctx.sleep(1000);
+  }
+}
