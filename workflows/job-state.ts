@@ -29,8 +29,6 @@ export interface NodeRt {
 const STACK_LIMIT = 4_000;
 /** Node details in a query result or the workflow result stay under this (Temporal's payload limit is 2 MiB). */
 export const PROGRESS_BUDGET_BYTES = 1_500_000;
-/** Carried outputs above this are thinned before continue-as-new (see compactOutputs). */
-const CARRY_OUTPUT_BUDGET_BYTES = 1_000_000;
 
 export class JobState {
   readonly nodes: NodeRt[];
@@ -268,25 +266,29 @@ export class JobState {
 
   // ---- continue-as-new ----
 
-  /** A compact snapshot of node states for continue-as-new (nothing may be running). */
-  carry(): CarriedNodes {
+  /**
+   * A compact snapshot of node states for continue-as-new (nothing may be running). Times are
+   * relative to `baseMs` (the job's start). Outputs are carried while they fit `outputBudgetBytes`;
+   * beyond that only outputs a not-yet-completed child still needs are kept.
+   */
+  carry(baseMs: number, outputBudgetBytes: number): CarriedNodes {
     const nodes: CarriedNodes['nodes'] = [];
     const outputs: Record<string, StepOutput> = {};
     const errors: Record<string, NodeError> = {};
     const checkpoints: Record<string, ArtifactRef> = {};
     for (const n of this.nodes) {
       const status = n.status === 'running' || n.status === 'queued' || n.status === 'retrying' ? 'pending' : n.status;
-      nodes.push([NODE_STATUSES.indexOf(status), n.attempts, n.executions, n.startedAtMs ?? -1, n.completedAtMs ?? -1]);
+      const rel = (ms: number | undefined) => (ms === undefined ? -1 : ms - baseMs);
+      nodes.push([NODE_STATUSES.indexOf(status), n.attempts, n.executions, rel(n.startedAtMs), rel(n.completedAtMs)]);
       if (n.output) outputs[n.index] = compactOutput(n.output);
       if (n.error) errors[n.index] = n.error;
       if (n.checkpoint) checkpoints[n.index] = n.checkpoint;
     }
-    return { nodes, outputs: this.thinOutputs(outputs), errors, checkpoints };
+    return { nodes, outputs: this.thinOutputs(outputs, outputBudgetBytes), errors, checkpoints };
   }
 
-  /** Drops outputs no pending node needs any more when the carried outputs grow too big. */
-  private thinOutputs(outputs: Record<string, StepOutput>): Record<string, StepOutput> {
-    if (JSON.stringify(outputs).length <= CARRY_OUTPUT_BUDGET_BYTES) return outputs;
+  private thinOutputs(outputs: Record<string, StepOutput>, budgetBytes: number): Record<string, StepOutput> {
+    if (JSON.stringify(outputs).length <= budgetBytes) return outputs;
     const kept: Record<string, StepOutput> = {};
     for (const [k, out] of Object.entries(outputs)) {
       const n = this.nodes[Number(k)]!;
@@ -295,18 +297,18 @@ export class JobState {
     return kept;
   }
 
-  restore(c: CarriedNodes): void {
+  restore(c: CarriedNodes, baseMs: number): void {
     if (c.nodes.length !== this.nodes.length) throw new Error(`carried state has ${c.nodes.length} nodes, spec has ${this.nodes.length}`);
-    c.nodes.forEach(([s, attempts, executions, startedAtMs, completedAtMs], i) => {
+    c.nodes.forEach(([s, attempts, executions, startedAt, completedAt], i) => {
       const n = this.nodes[i]!;
       this.setStatus(n, NODE_STATUSES[s] ?? 'pending');
       n.attempts = attempts;
       n.executions = executions;
-      n.startedAtMs = startedAtMs >= 0 ? startedAtMs : undefined;
-      n.completedAtMs = completedAtMs >= 0 ? completedAtMs : undefined;
-      n.output = c.outputs[i] as StepOutput | undefined;
+      n.startedAtMs = startedAt >= 0 ? baseMs + startedAt : undefined;
+      n.completedAtMs = completedAt >= 0 ? baseMs + completedAt : undefined;
+      n.output = c.outputs[i];
       n.error = c.errors[i];
-      n.checkpoint = c.checkpoints[i] as ArtifactRef | undefined;
+      n.checkpoint = c.checkpoints[i];
     });
   }
 }
@@ -338,7 +340,7 @@ const StepOutputSchema = z.object({
 const NodeErrorSchema = z.object({ message: z.string(), type: z.string().optional(), stack: z.string().optional() });
 
 export const CarriedNodes = z.object({
-  /** Per node, in spec order: [status index, attempts, executions, startedAtMs | -1, completedAtMs | -1]. */
+  /** Per node, in spec order: [status index, attempts, executions, startedAt | -1, completedAt | -1] (ms since the job started). */
   nodes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number(), z.number()])),
   outputs: z.record(z.string(), StepOutputSchema),
   errors: z.record(z.string(), NodeErrorSchema),

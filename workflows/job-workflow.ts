@@ -9,7 +9,7 @@ import {
   TimeoutFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   isCancellation,
   log,
   proxyActivities,
@@ -18,8 +18,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { JobSpec, NodeSpec } from '../src/domain/job-spec';
-import { effectiveGpus } from '../src/domain/job-spec';
+import { JobSpec, effectiveGpus, type NodeSpec } from '../src/domain/job-spec';
 import {
   PauseInput,
   RecoverInput,
@@ -38,11 +37,14 @@ import { taskQueueFor } from '../src/domain/routing';
 import { SA } from '../src/domain/search-attributes';
 import type { JobSnapshot, JobWorkflowInput } from '../src/domain/snapshot';
 import type { ArtifactRef, StepInput, StepOutput } from '../src/domain/step-io';
-import { validateJob } from '../src/domain/validate';
+import { formatPath, validateJob, type ValidationResult } from '../src/domain/validate';
 import { ArtifactRefSchema, CarriedState, JobState } from './job-state';
 
 /** The step wrapper's type for a bad activity input (activities/define-step.ts); never retried. */
 const INVALID_INPUT = 'TrainyardInvalidInput';
+
+/** Target size of a continue-as-new input (snapshot + carried state); the hard limit is 2 MiB. */
+const CARRY_BUDGET_BYTES = 1_400_000;
 
 type StepActivity = (input: StepInput) => Promise<StepOutput>;
 
@@ -62,7 +64,9 @@ const STEPS = {
 
 export async function jobWorkflow(input: JobWorkflowInput): Promise<JobProgress> {
   const { snapshot } = input;
-  const validation = validateJob(snapshot.spec);
+  // The first run validates the whole graph; a continued run gets the same snapshot, so parsing
+  // (defaults) is enough — full validation of a 10,000-node spec costs seconds on a busy worker.
+  const validation = input.carried === undefined ? validateJob(snapshot.spec) : parseValidated(snapshot.spec);
   if (!validation.ok) {
     upsertSearchAttributes([{ key: SA.JobStatus, value: 'failed' }]);
     const errors = validation.errors;
@@ -114,7 +118,7 @@ class JobRun {
     carried: CarriedState | undefined,
   ) {
     this.state = new JobState(spec, (n) => taskQueueFor(n, snapshot.queuePrefix, snapshot.pools));
-    if (carried) this.state.restore(carried.nodes);
+    if (carried) this.state.restore(carried.nodes, carried.startedAtMs);
     this.state.rebuildReady();
     this.runs = carried?.runs ?? 1;
     this.startedAtMs = carried?.startedAtMs ?? Date.now();
@@ -362,10 +366,17 @@ class JobRun {
       recoveries: this.recoveries,
       ...(this.pauseMode && { pauseMode: this.pauseMode }),
       failFastTripped: this.failFastTripped,
-      nodes: this.state.carry(),
+      nodes: this.state.carry(this.startedAtMs, this.carriedOutputBudget()),
     };
     log.info('continuing as new', { run: this.runs + 1, completed: this.state.counts.completed, nodes: this.state.size });
-    return continueAsNew<typeof jobWorkflow>({ snapshot: this.snapshot, carried });
+    const next = makeContinueAsNewFunc<typeof jobWorkflow>({ workflowTaskTimeout: workflowInfo().taskTimeoutMs });
+    return next({ snapshot: this.snapshot, carried });
+  }
+
+  /** What is left for carried outputs so the next run's input stays well under Temporal's 2 MiB payload limit. */
+  private carriedOutputBudget(): number {
+    const fixed = JSON.stringify(this.snapshot).length + this.state.size * 24;
+    return Math.max(64 * 1024, CARRY_BUDGET_BYTES - fixed);
   }
 
   // ---- control: pause / resume / recover ----
@@ -471,6 +482,11 @@ class JobRun {
 }
 
 // ---- helpers ----
+
+function parseValidated(spec: unknown): ValidationResult {
+  const r = JobSpec.safeParse(spec);
+  return r.success ? { ok: true, spec: r.data } : { ok: false, errors: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+}
 
 function rejectIf(reason: string | undefined): void {
   if (reason) throw new Error(reason);

@@ -37,6 +37,9 @@ export async function startJobWorkflow(client: Client, snapshot: JobSnapshot, op
       { key: SA.JobRecoverable, value: false },
     ],
     priority: { priorityKey: priority },
+    // A workflow task of a large DAG (hundreds of completions, or a replay after a worker restart)
+    // can exceed the 10 s default on a busy worker; a timed-out task is replayed and may time out again.
+    workflowTaskTimeout: '30s',
   });
 }
 
