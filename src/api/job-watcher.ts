@@ -36,7 +36,14 @@ export class JobDiffer {
   private nodes = new Map<string, NodeMemo>();
   private finished = false;
 
-  constructor(private readonly jobId: string) {}
+  /**
+   * @param catchUpMs A subscriber arriving this soon after the job started (the usual submit, then
+   *   subscribe) gets the whole story from `job_started`, caught up from the job's state.
+   */
+  constructor(
+    private readonly jobId: string,
+    private readonly catchUpMs = 5000,
+  ) {}
 
   get done(): boolean {
     return this.finished;
@@ -47,11 +54,14 @@ export class JobDiffer {
   }
 
   /**
-   * The first view: a subscriber that arrives before anything ran gets the whole story from
-   * `job_started` on; a late one first gets a `snapshot` of the job as it is.
+   * The first view: a subscriber that arrives before anything ran, or within catchUpMs of the
+   * start, gets the whole story from `job_started` on; a late one first gets a `snapshot`.
    */
   first(view: JobView): StreamMessage[] {
-    const early = (view.status === 'queued' || view.status === 'running') && view.nodes.every((n) => NOT_STARTED.has(n.status) && n.executions === 0);
+    const nothingRan = view.nodes.every((n) => NOT_STARTED.has(n.status) && n.executions === 0);
+    const since = Date.parse(view.workflow.startTime);
+    const justStarted = Number.isFinite(since) && Date.now() - since < this.catchUpMs;
+    const early = (view.status === 'queued' || view.status === 'running') && (nothingRan || justStarted);
     if (early) {
       for (const n of view.nodes) this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
       return this.next(view);

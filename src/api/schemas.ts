@@ -56,8 +56,8 @@ export type ListJobsQuery = z.infer<typeof ListJobsQuery>;
 
 export const IdempotencyKeyHeader = z.string().regex(IDEMPOTENCY_KEY_RE, 'must be 1–255 printable ASCII characters');
 
-export const PauseBody = PauseInput.openapi('PauseRequest');
-export const RecoverBody = RecoverInput.openapi('RecoverRequest');
+export const PauseBody = PauseInput;
+export const RecoverBody = RecoverInput;
 export const EmptyBody = z.strictObject({}).openapi('EmptyRequest');
 
 export const LogsQuery = z.strictObject({
