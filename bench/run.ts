@@ -1,25 +1,34 @@
-// `npm run bench [-- --only NAME[,NAME…]] [--quick]`: runs the benchmarks one after another.
+// `npm run bench [-- --only NAME[,NAME…]] [--quick]`: runs the benchmarks one after another, each in
+// its own child process (a fresh Temporal runtime, clean RSS figures, no state shared between them).
 // Each prints a table and writes bench/results/<name>.json (a --quick run writes <name>.quick.json).
 import './lib/zod-openapi-first';
-import { overhead } from './overhead';
+import { spawn } from 'node:child_process';
 import type { BenchOptions } from './lib/report';
 
 type Bench = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
-  overhead: async () => overhead,
+  overhead: async () => (await import('./overhead')).overhead,
   submission: async () => (await import('./submission')).submission,
   scale: async () => (await import('./scale')).scale,
   'status-reads': async () => (await import('./status-reads')).statusReads,
   ml: async () => (await import('./ml')).ml,
 };
 
-function parseArgs(argv: string[]): { only: string[]; quick: boolean } {
+interface Args {
+  only: string[];
+  quick: boolean;
+  child?: string;
+}
+
+function parseArgs(argv: string[]): Args {
   let only: string[] = Object.keys(BENCHES);
   let quick = false;
+  let child: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') quick = true;
+    else if (a === '--child') child = argv[++i];
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new Error('--only needs a benchmark name');
@@ -29,31 +38,45 @@ function parseArgs(argv: string[]): { only: string[]; quick: boolean } {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  const unknown = only.filter((n) => !(n in BENCHES));
+  const unknown = [...only, ...(child ? [child] : [])].filter((n) => !(n in BENCHES));
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
-  return { only, quick };
+  return { only, quick, child };
+}
+
+const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function runChild(name: string, quick: boolean): Promise<void> {
+  const fn = await BENCHES[name]!();
+  await fn({ quick, log });
+}
+
+function spawnChild(name: string, quick: boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', __filename, '--child', name, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
 }
 
 async function main(): Promise<void> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
-  const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-  const failed: string[] = [];
-  for (const name of only) {
-    log(`── ${name}${quick ? ' (quick)' : ''}`);
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) {
     try {
-      const fn = await BENCHES[name]!();
-      await fn({ quick, log });
+      await runChild(args.child, args.quick);
+      process.exit(0);
     } catch (err) {
-      failed.push(name);
-      console.error(`benchmark ${name} failed:`, err);
+      console.error(`benchmark ${args.child} failed:`, err);
+      process.exit(1);
     }
+  }
+  const failed: string[] = [];
+  for (const name of args.only) {
+    log(`── ${name}${args.quick ? ' (quick)' : ''}`);
+    if ((await spawnChild(name, args.quick)) !== 0) failed.push(name);
   }
   if (failed.length) {
     console.error(`failed: ${failed.join(', ')}`);
-    process.exitCode = 1;
+    process.exit(1);
   }
-  // Native connections and the Temporal runtime may keep the loop alive.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
 }
 
 void main();

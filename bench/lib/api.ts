@@ -12,7 +12,10 @@ export const BENCH_KEY = 'bench-key-0123456789abcdef0123456789';
 export const BENCH_OWNER = 'bench';
 
 export function benchConfig(home: string, prefix: string, extra: Record<string, string> = {}): Config {
-  fs.mkdirSync(home, { recursive: true });
+  // The artifact store refuses writes while its root does not exist yet (src/artifacts/local-store.ts
+  // resolve(): the realpath probe climbs above the missing root); create both roots up front.
+  fs.mkdirSync(path.join(home, 'artifacts'), { recursive: true });
+  fs.mkdirSync(path.join(home, 'data'), { recursive: true });
   return loadConfig({
     TRAINYARD_HOME: home,
     TRAINYARD_ARTIFACT_ROOT: path.join(home, 'artifacts'),

@@ -16,7 +16,7 @@ let runtimeInstalled = false;
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: quietLogger, shutdownSignals: [] });
+  Runtime.install({ logger: quietLogger, shutdownSignals: [], telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 }
 
 export interface BenchTemporal {
