@@ -177,7 +177,7 @@ describe('jobs over HTTP', () => {
   });
 
   test('when a running job is paused, resumed and cancelled, then each answers with the new state; illegal ones 409', async () => {
-    const spec = irisPipeline('control', { nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, { id: 'split', type: 'split', dependsOn: ['data'] }, { id: 'train', type: 'train', dependsOn: ['split'], config: { epochs: 400, epochDelayMs: 50, hiddenLayers: [4] } }] });
+    const spec = irisPipeline('control', { nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, { id: 'split', type: 'split', dependsOn: ['data'] }, { id: 'prep', type: 'preprocess', dependsOn: ['split'] }, { id: 'train', type: 'train', dependsOn: ['prep'], config: { epochs: 400, epochDelayMs: 50, hiddenLayers: [4] } }] });
     const created = await call('POST', '/v1/jobs', KEYS.alice, spec);
     expect(created.status).toBe(201);
     const id = created.body.id;
