@@ -102,6 +102,7 @@ class JobRun {
   /** Set while a failed job waits for `recover`. */
   private recoverableUntilMs: number | undefined;
   private final: 'completed' | 'failed' | 'cancelled' | undefined;
+  private finalAtMs: number | undefined;
   private cancelling = false;
   private drainingForContinueAsNew = false;
   private started = false;
@@ -170,7 +171,7 @@ class JobRun {
       ...(this.recoverableUntilMs !== undefined && { recoverableUntil: new Date(this.recoverableUntilMs).toISOString() }),
       ...(this.pauseMode && { pauseMode: this.pauseMode }),
       startedAt: new Date(this.startedAtMs).toISOString(),
-      ...(this.final && { completedAt: new Date(Date.now()).toISOString() }),
+      ...(this.finalAtMs !== undefined && { completedAt: new Date(this.finalAtMs).toISOString() }),
       runs: this.runs,
     });
   }
@@ -312,6 +313,7 @@ class JobRun {
 
   private async finishCompleted(): Promise<JobProgress> {
     this.final = 'completed';
+    this.finalAtMs = Date.now();
     this.syncSearchAttributes();
     await condition(allHandlersFinished);
     return this.progress();
@@ -331,6 +333,7 @@ class JobRun {
   private async finishFailed(): Promise<never> {
     this.recoverableUntilMs = undefined;
     this.final = 'failed';
+    this.finalAtMs = Date.now();
     this.syncSearchAttributes();
     await condition(allHandlersFinished);
     const failed = this.state.failedNodeIds();
@@ -351,6 +354,7 @@ class JobRun {
         if (n.status === 'pending' || n.status === 'paused' || n.status === 'queued' || n.status === 'running' || n.status === 'retrying') this.state.markCancelled(n.index, now);
       }
       this.final = 'cancelled';
+      this.finalAtMs = Date.now();
       this.syncSearchAttributes();
       await condition(allHandlersFinished);
     });
