@@ -19,5 +19,17 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
+    // The fault & abuse suite (test/chaos): only with CHAOS=1 (`npm run test:chaos`), so `npm test`
+    // stays unit + integration. CI runs the fast part: CHAOS=1 jest --runInBand --selectProjects chaos <files>.
+    ...(process.env.CHAOS
+      ? [
+          {
+            displayName: 'chaos',
+            testEnvironment: 'node',
+            transform,
+            testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
+          },
+        ]
+      : []),
   ],
 };
