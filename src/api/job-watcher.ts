@@ -61,7 +61,8 @@ export class JobDiffer {
     const nothingRan = view.nodes.every((n) => NOT_STARTED.has(n.status) && n.executions === 0);
     const since = Date.parse(view.workflow.startTime);
     const justStarted = Number.isFinite(since) && Date.now() - since < this.catchUpMs;
-    const early = (view.status === 'queued' || view.status === 'running') && (nothingRan || justStarted);
+    // A short job may already have finished by the first poll: the catch-up still tells it all.
+    const early = ((view.status === 'queued' || view.status === 'running') && nothingRan) || justStarted;
     if (early) {
       for (const n of view.nodes) this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
       return this.next(view);

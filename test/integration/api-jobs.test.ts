@@ -108,6 +108,9 @@ describe('jobs over HTTP', () => {
   }, 120_000);
 
   test('when a client connects after the job finished, then it gets a snapshot, then job_completed, then the stream closes', async () => {
+    // Subscribers within 5 s of the start get the caught-up story instead; be clearly late.
+    const started = Date.parse((await call('GET', `/v1/jobs/${jobId}`, KEYS.alice)).body.workflow.startTime);
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 5500 - Date.now())));
     const ws = await wsMessages(jobId, KEYS.alice);
     expect(ws.map((m) => m.type)).toEqual(['snapshot', 'job_completed']);
     expect((ws[0]!.data as any).nodes).toHaveLength(5);
