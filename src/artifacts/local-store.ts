@@ -60,7 +60,9 @@ export class LocalArtifactStore implements ArtifactStore {
     // Symlinks: the deepest part of the path that exists must really live under the real root.
     const realRoot = safeRealpath(this.root) ?? this.root;
     let probe = abs;
-    for (;;) {
+    // Only the part of the path below the root is checked: a root that does not exist yet has
+    // nothing below it that could be a symlink.
+    while (isInside(this.root, probe)) {
       const real = safeRealpath(probe);
       if (real !== undefined) {
         if (!isInside(realRoot, real)) throw new PathEscapeError(`path escapes the artifact root through a symlink: ${relPath}`);

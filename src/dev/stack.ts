@@ -3,7 +3,7 @@
 // Used by `npm start` and `npm run demo`.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createCpuWorkers } from '../../workers/cpu-workers';
 import { createGpuWorkers } from '../../workers/gpu-workers';
@@ -56,7 +56,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
 
     // We stop workers ourselves, in order (API first, then workers, then server).
     if (!runtimeInstalled) {
-      Runtime.install({ shutdownSignals: [] });
+      Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
       runtimeInstalled = true;
     }
 

@@ -87,3 +87,14 @@ describe('LocalArtifactStore', () => {
     expect(mediaTypeFor('weird')).toBe('application/octet-stream');
   });
 });
+
+describe('LocalArtifactStore on a root that does not exist yet', () => {
+  it('when the root is created lazily, then writes under it are not mistaken for symlink escapes', async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'trainyard-lazy-'));
+    const lazy = new LocalArtifactStore(path.join(parent, 'not', 'yet'));
+    const ref = await lazy.put('runs/j1', 'n1', 'a.json', '{}', 'application/json');
+    expect(ref.path).toBe('runs/j1/n1/a.json');
+    expect(await lazy.list('runs/j1')).toHaveLength(1);
+    await fs.rm(parent, { recursive: true, force: true });
+  });
+});
