@@ -32,6 +32,8 @@ export async function createCpuWorkers(o: CpuWorkerOptions): Promise<Worker[]> {
     // The seed's max_jobs: 10 concurrent CPU steps by default.
     maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
     shutdownGraceTime: o.config.shutdownGrace as Duration,
+    // Live progress: heartbeats reach Temporal (and the API's stream) at least every second.
+    maxHeartbeatThrottleInterval: '1s',
   });
   return [workflows, cpu];
 }

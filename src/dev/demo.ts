@@ -113,7 +113,13 @@ function printResults(job: JobView) {
     const s = n.output?.summary;
     if (!s) continue;
     if (n.type === 'evaluate' && s.metrics) console.log(`\nMetrics (${n.id}):\n${JSON.stringify(s.metrics, null, 2)}`);
-    if (n.type === 'export') console.log(`\nExport (${n.id}): ${JSON.stringify(s, null, 2)}`);
+    if (n.type === 'export') {
+      const parity = s.parity as { maxAbsDiff?: number; tolerance?: number; passed?: boolean } | undefined;
+      const latency = (s.latency as { batch: number; p50Ms: number; p99Ms: number }[] | undefined) ?? [];
+      console.log(`\nExport (${n.id}): ${String(s.onnx)} — opset ${String(s.opset)}, provider ${String(s.executionProvider)}`);
+      if (parity) console.log(`  ONNX parity vs the trained model: max |diff| ${parity.maxAbsDiff?.toExponential(2)} (tolerance ${parity.tolerance}) ${parity.passed ? 'PASSED' : 'FAILED'}`);
+      for (const l of latency) console.log(`  inference latency, batch ${l.batch}: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`);
+    }
     if (n.type === 'command') console.log(`\n${n.id}: ${JSON.stringify(s, null, 2)}`);
   }
 }

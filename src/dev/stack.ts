@@ -56,7 +56,13 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
 
     // We stop workers ourselves, in order (API first, then workers, then server).
     if (!runtimeInstalled) {
-      Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+      const level = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
+      // A Worker serving only workflows (or only activities) warns that it polls nothing else: expected here.
+      const expected = /^No (activities|workflows) registered/;
+      const logger = new DefaultLogger(level, (entry) => {
+        if (!expected.test(entry.message)) console.error(`${entry.level} ${entry.message}`, entry.meta ?? '');
+      });
+      Runtime.install({ shutdownSignals: [], logger });
       runtimeInstalled = true;
     }
 
