@@ -57,7 +57,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const TYPE_BIT: Record<NodeType, number> = Object.fromEntries(NODE_TYPES.map((t, i) => [t, 1 << i])) as Record<NodeType, number>;
 /** Set on nodes whose ancestry is not fully known (unknown type upstream, dangling dependency). */
 const UNKNOWN_BIT = 1 << NODE_TYPES.length;
-const DATA_BITS = TYPE_BIT.dataset | TYPE_BIT.command;
 
 /** What the node-level rules need, read leniently so they run even when the schema fails. */
 interface LooseNode {
@@ -200,10 +199,14 @@ function connectionProblem(type: NodeType, mask: number): string | null {
       return has('train') ? null : 'needs a "train" ancestor; it has none';
     case 'visualize':
       return has('train') || has('evaluate') ? null : 'needs a "train" or "evaluate" ancestor; it has neither';
+    // The built-in steps read what these ancestors write (dataset → table → split rows → fitted
+    // features), so a missing link would only fail at run time; refuse it before anything starts.
     case 'split':
+      return has('dataset') ? null : 'needs a "dataset" ancestor (split divides its table); it has none';
     case 'preprocess':
+      return has('split') ? null : 'needs a "split" ancestor (preprocessing is fitted on the training rows only); it has none';
     case 'train':
-      return mask & DATA_BITS ? null : 'needs a data-producing ancestor ("dataset" or "command"); it has none';
+      return has('preprocess') ? null : 'needs a "preprocess" ancestor (train reads the preprocessed training rows); it has none';
     default:
       return null;
   }

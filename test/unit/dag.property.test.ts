@@ -121,7 +121,7 @@ describe('DAG properties', () => {
   it('validates a shuffled 10,000-node chain without overflowing the stack', () => {
     const n = 10_000;
     const chain: NodeSpecInput[] = [{ id: 'n0', type: 'dataset', config: { name: 'iris' } }];
-    for (let i = 1; i < n; i++) chain.push({ id: `n${i}`, type: 'preprocess', dependsOn: [`n${i - 1}`] });
+    for (let i = 1; i < n; i++) chain.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
     // Deterministic shuffle (Fisher-Yates with a fixed LCG).
     let seed = 12345;
     for (let i = n - 1; i > 0; i--) {

@@ -52,12 +52,17 @@ describe('validateJob', () => {
     expect(errorsOf({ name: 'one', nodes: [{ id: 'data', type: 'dataset', config: { name: 'wine' } }] })).toEqual([]);
   });
 
-  it('when a command node produces the data, then split/preprocess/train accept it', () => {
+  it('when a command node sits between the dataset and split, then split accepts it (refs pass through)', () => {
     const spec: JobSpecInput = {
       name: 'cmd',
-      nodes: [cmd('fetch', ['python3', 'fetch.py']), { id: 'split', type: 'split', dependsOn: ['fetch'] }],
+      nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, cmd('fetch', ['python3', 'fetch.py'], { dependsOn: ['data'] }), { id: 'split', type: 'split', dependsOn: ['fetch'] }],
     };
     expect(errorsOf(spec, CTX)).toEqual([]);
+  });
+
+  it('when only a command node is upstream of split, then split is refused (it reads a dataset table)', () => {
+    const spec: JobSpecInput = { name: 'cmd', nodes: [cmd('fetch', ['python3', 'fetch.py']), { id: 'split', type: 'split', dependsOn: ['fetch'] }] };
+    expect(errorsOf(spec, CTX)).toEqual([{ path: 'nodes[1].dependsOn', message: 'node "split" (split) needs a "dataset" ancestor (split divides its table); it has none' }]);
   });
 
   type Case = [name: string, input: unknown, ctx: ValidationContext, expected: { path: string; message: string | RegExp }[]];
@@ -120,7 +125,10 @@ describe('validateJob', () => {
         ],
       },
       {},
-      [{ path: 'nodes[2].dependsOn', message: 'node "eval" (evaluate) needs a "train" ancestor and a "split" ancestor; it has no "split" ancestor' }],
+      [
+        { path: 'nodes[1].dependsOn', message: 'node "train" (train) needs a "preprocess" ancestor' },
+        { path: 'nodes[2].dependsOn', message: 'node "eval" (evaluate) needs a "train" ancestor and a "split" ancestor; it has no "split" ancestor' },
+      ],
     ],
     [
       'evaluate without a train ancestor',
@@ -148,7 +156,7 @@ describe('validateJob', () => {
         ],
       },
       {},
-      [{ path: 'nodes[0].dependsOn', message: 'node "train" (train) needs a data-producing ancestor ("dataset" or "command")' }],
+      [{ path: 'nodes[0].dependsOn', message: 'node "train" (train) needs a "preprocess" ancestor' }],
     ],
     ['per-type config: out of range', withNode('split', (n) => ({ ...n, config: { testSize: 0.9 } })), {}, [{ path: 'nodes[1].config.testSize', message: /0\.5/ }]],
     ['per-type config: unknown key', withNode('train', (n) => ({ ...n, config: { epoch: 5 } })), {}, [{ path: 'nodes[3].config.epoch', message: 'unknown field "epoch"' }]],
@@ -269,7 +277,7 @@ describe('validateJob', () => {
 
   it('validates a 10,000-node chain quickly', () => {
     const nodes: NodeSpecInput[] = [{ id: 'n0', type: 'dataset', config: { name: 'iris' } }];
-    for (let i = 1; i < 10_000; i++) nodes.push({ id: `n${i}`, type: 'preprocess', dependsOn: [`n${i - 1}`] });
+    for (let i = 1; i < 10_000; i++) nodes.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
     const t0 = performance.now();
     const r = validateJob({ name: 'chain', nodes }, CTX);
     const ms = performance.now() - t0;
