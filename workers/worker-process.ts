@@ -6,6 +6,7 @@
 // that way fails its attempt (the server did not ask for the cancel), so Temporal retries it on
 // another worker, which resumes from the checkpoint in the last heartbeat. Exit 0 after a clean
 // drain; a second signal exits at once (130).
+import fs from 'node:fs';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../src/config';
 
@@ -29,6 +30,8 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
   try {
     config = loadConfig(opts.env ?? process.env);
     if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a worker process (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233)');
+    // The artifact store checks paths against the real root, which must exist.
+    fs.mkdirSync(config.artifactRoot, { recursive: true });
   } catch (err) {
     log(`cannot start: ${(err as Error).message}`);
     return 2;

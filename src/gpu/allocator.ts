@@ -190,7 +190,10 @@ export class GpuAllocator {
   /** A task arrived on the slot: from now on it counts as one committed GPU. */
   markSlotUsed(slot: GpuSlot): void {
     const s = this.slots.get(slot.slotId);
-    if (s) s.used = true;
+    if (!s || s.used) return;
+    s.used = true;
+    // An idle poll of this queue just turned into a task: the queue may poll again.
+    this.pump();
   }
 
   /** Returns false when the slot was already released. */

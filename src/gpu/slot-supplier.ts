@@ -40,7 +40,8 @@ export class GpuSlotSupplier implements CustomSlotSupplier<ActivitySlotInfo> {
       const slot = await this.allocator.reserveSlot(ctx.taskQueue, abortSignal);
       return { slot } satisfies GpuPermit;
     } catch (err) {
-      // The SDK accepts only AbortError from reserveSlot.
+      // The SDK expects the abort signal's own reason when it gives up on a reservation.
+      if (abortSignal.aborted) throw abortSignal.reason;
       throw (err as Error).name === 'AbortError' ? err : abortError(err);
     }
   }

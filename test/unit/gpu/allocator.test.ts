@@ -173,6 +173,18 @@ describe('GpuAllocator slots (the slot supplier)', () => {
     expect(a.snapshot().slots).toMatchObject({ reserved: 0, used: 0, waiting: 0 });
   });
 
+  it('when a task arrives on the open poll, then a waiting poll of that queue is granted at once', async () => {
+    const a = new GpuAllocator(inv('2x16'));
+    const t1 = a.tryReserveSlot(T)!;
+    a.tryReserveSlot(E);
+    const t2 = track(a.reserveSlot(T));
+    await tick();
+    expect(t2.done).toBe(false);
+    a.markSlotUsed(t1);
+    await tick();
+    expect(t2.value).toBeTruthy();
+  });
+
   it('when four 1-GPU tasks arrive on a 2-GPU worker, then at most two are taken at a time', async () => {
     const a = new GpuAllocator(inv('2x16'));
     const taken: GpuSlot[] = [];
