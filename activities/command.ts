@@ -26,12 +26,26 @@ export interface CommandDeps {
   store: ArtifactStore;
   /** Executables this worker may run (TRAINYARD_ALLOWED_COMMANDS). */
   allowedCommands: string[];
+  /** The worker's scripts folder: an argument starting with `{scripts}/` is resolved inside it. */
+  scriptsDir?: string;
+}
+
+const SCRIPTS_PREFIX = '{scripts}/';
+
+/** `{scripts}/train.py` → `<scriptsDir>/train.py`, confined to the scripts folder. Nothing else is expanded. */
+function expandScripts(arg: string, scriptsDir: string | undefined): string {
+  if (!arg.startsWith(SCRIPTS_PREFIX)) return arg;
+  if (!scriptsDir) throw ApplicationFailure.nonRetryable(`"${arg}": this worker has no scripts folder (TRAINYARD_SCRIPTS_DIR)`, 'CommandScriptsDirMissing');
+  const abs = path.resolve(scriptsDir, arg.slice(SCRIPTS_PREFIX.length));
+  if (!abs.startsWith(path.resolve(scriptsDir) + path.sep)) throw ApplicationFailure.nonRetryable(`"${arg}" escapes the scripts folder`, 'CommandScriptsEscape');
+  return abs;
 }
 
 export function makeCommandStep(deps: CommandDeps) {
   return defineStep(CommandConfig, async (input, ctx): Promise<StepOutput> => {
     const { config } = input;
-    const [exe, ...args] = config.command as [string, ...string[]];
+    const [exe, ...rawArgs] = config.command as [string, ...string[]];
+    const args = rawArgs.map((a) => expandScripts(a, deps.scriptsDir));
     if (!deps.allowedCommands.includes(exe)) {
       throw ApplicationFailure.nonRetryable(
         `config.command[0]: "${exe}" is not on this worker's allowlist (${deps.allowedCommands.join(', ') || 'empty'}); set TRAINYARD_ALLOWED_COMMANDS`,

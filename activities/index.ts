@@ -9,6 +9,8 @@ import type { StepDeps } from './step-deps';
 export interface ActivityDeps extends StepDeps {
   /** Executables `command` steps may run (TRAINYARD_ALLOWED_COMMANDS). */
   allowedCommands: string[];
+  /** The worker's scripts folder for `{scripts}/…` arguments (TRAINYARD_SCRIPTS_DIR). */
+  scriptsDir?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {

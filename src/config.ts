@@ -39,6 +39,7 @@ const Env = z.object({
   TRAINYARD_QUEUE_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default(DEFAULT_QUEUE_PREFIX),
   TRAINYARD_ALLOWED_COMMANDS: z.string().default('node,python3'),
   TRAINYARD_DATA_ROOT: z.string().optional(),
+  TRAINYARD_SCRIPTS_DIR: z.string().optional(),
   TRAINYARD_ARTIFACT_ROOT: z.string().optional(),
   /** Simulated GPU inventory for machines without NVIDIA GPUs: "2x16" = 2 GPUs of 16 GB. */
   TRAINYARD_GPUS: z.string().optional(),
@@ -62,6 +63,8 @@ export interface Config {
   home: string;
   artifactRoot: string;
   dataRoot: string;
+  /** Where `{scripts}/…` arguments of command steps resolve on this worker. */
+  scriptsDir: string;
   api: { host: string; port: number; maxBody: string; docsUser: string; docsPassword?: string; apiKeys?: string; apiKeysFile?: string };
   temporal: { address?: string; namespace: string; port: number; uiPort: number; cli?: string; dbFile: string };
   queuePrefix: string;
@@ -96,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     home,
     artifactRoot: path.resolve(e.TRAINYARD_ARTIFACT_ROOT ?? path.join(home, 'artifacts')),
     dataRoot: path.resolve(e.TRAINYARD_DATA_ROOT ?? path.join(home, 'data')),
+    scriptsDir: path.resolve(e.TRAINYARD_SCRIPTS_DIR ?? path.join(__dirname, '..', 'examples', 'scripts')),
     api: {
       host: e.TRAINYARD_HOST,
       port: e.TRAINYARD_PORT,

@@ -88,7 +88,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     if (opts.workers !== false) {
       const nativeConnection = await NativeConnection.connect({ address });
       const store = new LocalArtifactStore(config.artifactRoot);
-      const activities = createActivities({ store, dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, cudaAvailable: false });
+      const activities = createActivities({ store, dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, scriptsDir: config.scriptsDir, cudaAvailable: false });
       const workflowBundle = await loadWorkflowBundle();
       const workers: Worker[] = await createCpuWorkers({ connection: nativeConnection, config, workflowBundle, activities });
       {
