@@ -35,7 +35,7 @@ describe('a training script as a command step', () => {
     const env = new MockActivityEnvironment();
     const beats: StepHeartbeat[] = [];
     env.on('heartbeat', (d: StepHeartbeat) => beats.push(d));
-    const out = await env.run(command, trainInput('train'));
+    const out: StepOutput = await env.run(command, trainInput('train'));
     const result = out.summary.result as { testAccuracy: number; resumedFromEpoch: number | null; cudaVisibleDevices: string };
     expect(result.testAccuracy).toBeGreaterThanOrEqual(0.85);
     expect(result.resumedFromEpoch).toBeNull();
@@ -51,7 +51,7 @@ describe('a training script as a command step', () => {
     await first.run(command, trainInput('resume'));
     const checkpoint = beats.find((b) => b.epoch === 20)!.checkpoint!;
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { checkpoint } });
-    const out = await retry.run(command, trainInput('resume'));
+    const out: StepOutput = await retry.run(command, trainInput('resume'));
     expect((out.summary.result as { resumedFromEpoch: number }).resumedFromEpoch).toBe(20);
     expect(fs.readFileSync(store.logPath('runs/job-s', 'resume'), 'utf8')).toContain('resumed from checkpoint at epoch 20');
   });
