@@ -1,0 +1,141 @@
+// Two GPU worker processes on one pool (the real process code of workers/gpu.ts, started with
+// `npx tsx`): steps spread over both; SIGKILL of one mid-step moves its step to the other after the
+// heartbeat timeout, and the step resumes from its checkpoint; the survivor's GPU is free again
+// afterwards (it runs one more job).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
+import type { StepHeartbeat } from '../../src/domain/step-io';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NodeSpecInput } from '../../src/domain/job-spec';
+import type { JobProgress } from '../../src/domain/progress';
+import { startJobWorkflow } from '../../src/temporal/start-job';
+import { Recorder, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
+import { startTestTemporal, uniqueId, waitFor, workflowBundle, type TestTemporal } from '../helpers/temporal';
+
+let t: TestTemporal;
+let bundle: WorkflowBundleWithSourceMap;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  t = await startTestTemporal();
+  bundle = await workflowBundle();
+}, 120_000);
+afterAll(async () => {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  await t?.teardown();
+});
+
+interface Worker {
+  proc: ChildProcess;
+  pid: number;
+  output: string[];
+}
+
+function startGpuWorker(prefix: string): Promise<Worker> {
+  const proc = spawn('npx', ['tsx', path.join(__dirname, '../fixtures/gpu-worker-entry.ts')], {
+    cwd: path.join(__dirname, '../..'),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: t.server.address,
+      TRAINYARD_HOME: t.tmpDir,
+      TRAINYARD_QUEUE_PREFIX: prefix,
+      TRAINYARD_GPUS: '1x16',
+      TRAINYARD_ALLOWED_COMMANDS: 'node',
+      TRAINYARD_SHUTDOWN_GRACE: '1s',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group (npx → node), so afterAll can clean up the whole tree.
+    detached: true,
+  });
+  children.push(proc);
+  const w = { proc, pid: 0, output: [] as string[] };
+  const onData = (b: Buffer) => w.output.push(...b.toString().split('\n').filter(Boolean));
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  return waitFor(
+    () => {
+      const line = w.output.find((l) => /\[gpu-worker (\d+)\] pool/.test(l));
+      if (proc.exitCode !== null) throw new Error(`GPU worker exited ${proc.exitCode}: ${w.output.join('\n')}`);
+      if (!line) return undefined;
+      w.pid = Number(/\[gpu-worker (\d+)\]/.exec(line)![1]);
+      return w;
+    },
+    { timeoutMs: 90_000, what: 'GPU worker start-up' },
+  );
+}
+
+/** A checkpointing GPU step: 12 epochs of 400 ms; resumes from TRAINYARD_RESUME_CHECKPOINT; exits when orphaned. */
+function epochNode(id: string): NodeSpecInput {
+  const script = `
+const fs=require('fs'),path=require('path');
+const ck=process.env.TRAINYARD_RESUME_CHECKPOINT; const parent=process.ppid;
+let e=ck?JSON.parse(fs.readFileSync(ck,'utf8')).epoch:0; const from=e;
+const tick=()=>{ if(process.ppid!==parent) process.exit(1);
+  if(e>=12){console.log('TRAINYARD_RESULT '+JSON.stringify({from,worker:parent,cuda:process.env.CUDA_VISIBLE_DEVICES}));return;}
+  e++; fs.writeFileSync(path.join(process.env.JOB_OUTPUT_DIR,'ckpt.json'),JSON.stringify({epoch:e}));
+  console.log('TRAINYARD_PROGRESS '+JSON.stringify({epoch:e,epochs:12,checkpoint:'ckpt.json'})); setTimeout(tick,400); };
+tick();`;
+  return { id, type: 'command', config: { command: ['node', '-e', script] }, resources: { gpus: 1 }, retry: { maxAttempts: 5, initialInterval: 100 }, timeout: { heartbeat: 3000 } };
+}
+
+function resultOf(p: JobProgress): { from: number; worker: number; cuda: string } {
+  return p.nodes[0]!.output!.summary.result as { from: number; worker: number; cuda: string };
+}
+
+test('when one of two GPU workers is SIGKILLed mid-step, then its step resumes from checkpoint on the other', async () => {
+  const prefix = uniqueId('gpu-kill');
+  const [w1, w2] = await Promise.all([startGpuWorker(prefix), startGpuWorker(prefix)]);
+  expect(w1.output.join('\n')).toMatch(/SIMULATED GPUs/);
+  await withWorkers(t, bundle, prefix, testActivities(new Recorder()), async () => {
+    const a = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-a`, prefix, { nodes: [epochNode('step')] }));
+    const b = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-b`, prefix, { nodes: [epochNode('step')] }));
+    // Each worker has one GPU, so the two steps must spread over both. Find who runs job a.
+    const runningOn = async (h: typeof a) => {
+      const pa = (await h.describe()).raw.pendingActivities?.[0];
+      return pa?.heartbeatDetails && pa.lastWorkerIdentity ? pa.lastWorkerIdentity : undefined;
+    };
+    const identA = await waitFor(() => runningOn(a), { what: 'job a to heartbeat' });
+    const identB = await waitFor(() => runningOn(b), { what: 'job b to heartbeat' });
+    expect(identA).not.toBe(identB);
+    const victim = identA.startsWith(`${w1.pid}@`) ? w1 : w2;
+    const survivor = victim === w1 ? w2 : w1;
+    // Let job a checkpoint a few epochs, then kill its worker.
+    // …until Temporal has recorded a heartbeat that carries a checkpoint (only sent heartbeats survive a crash).
+    const recorded = await waitFor(async () => {
+      const payloads = (await a.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
+      const hb = payloads ? (fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads) as StepHeartbeat) : undefined;
+      return hb?.checkpoint && (hb.epoch ?? 0) >= 2 ? hb : undefined;
+    }, { what: 'job a to record a checkpoint' });
+    const killedAt = Date.now();
+    // The worker process itself (npx is only its launcher).
+    process.kill(victim.pid, 'SIGKILL');
+    const [ra, rb] = await Promise.all([a.result(), b.result()]);
+    expect(ra.status).toBe('completed');
+    expect(rb.status).toBe('completed');
+    const resA = resultOf(ra);
+    // Resumed from a checkpoint, on the survivor, after the heartbeat timeout.
+    expect(resA.from).toBeGreaterThanOrEqual(recorded.epoch!);
+    expect(ra.nodes[0]!.output!.meta!.attempt).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(ra.nodes[0]!.output!.meta!.startedAt)).toBeGreaterThan(killedAt + 2500);
+    expect(resA.worker).toBe(survivor.pid);
+    expect(resultOf(rb)).toMatchObject({ from: 0, worker: survivor.pid, cuda: '0' });
+    // The survivor's single GPU is free again: it runs one more job.
+    const c = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-c`, prefix, { nodes: [epochNode('step')] }));
+    expect((await c.result()).status).toBe('completed');
+    expect(survivor.proc.exitCode).toBeNull();
+  });
+  // SIGTERM drains the survivor and it exits 0.
+  const survivor = [w1, w2].find((w) => w.proc.exitCode === null && w.proc.signalCode === null)!;
+  const exited = new Promise<number | null>((r) => survivor.proc.once('exit', (code) => r(code)));
+  process.kill(survivor.pid, 'SIGTERM');
+  expect(await exited).toBe(0);
+  expect(survivor.output.join('\n')).toMatch(/draining/);
+}, 240_000);
