@@ -11,7 +11,7 @@ exitWith(
   runWorkerProcess({
     name: 'cpu-worker',
     async build({ config, connection }) {
-      const activities = createActivities({ store: new LocalArtifactStore(config.artifactRoot), dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, cudaAvailable: false });
+      const activities = createActivities({ store: new LocalArtifactStore(config.artifactRoot), dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, scriptsDir: config.scriptsDir, cudaAvailable: false });
       const workflowBundle = await loadWorkflowBundle();
       const workers = await createCpuWorkers({ connection, config, workflowBundle, activities });
       const q = queueNames(config.queuePrefix);

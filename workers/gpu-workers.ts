@@ -61,6 +61,8 @@ export async function createGpuWorkers(o: GpuWorkerOptions): Promise<GpuWorkers>
     // One poll per queue: fewer idle slots holding a GPU claim (see slot-supplier.ts).
     maxConcurrentActivityTaskPolls: 1,
     shutdownGraceTime: o.config.shutdownGrace as Duration,
+    // Live progress (epoch, loss) reaches Temporal and the API's stream at least every second.
+    maxHeartbeatThrottleInterval: '1s' as Duration,
   };
   const train = await Worker.create({ ...common, taskQueue: queues.train });
   const exp = await Worker.create({ ...common, taskQueue: queues.export });

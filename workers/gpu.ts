@@ -8,6 +8,6 @@ import { exitWith } from './worker-process';
 exitWith(
   runGpuWorkerProcess({
     activities: (config, inventory) =>
-      createActivities({ store: new LocalArtifactStore(config.artifactRoot), dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, cudaAvailable: !inventory.simulated }),
+      createActivities({ store: new LocalArtifactStore(config.artifactRoot), dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, scriptsDir: config.scriptsDir, cudaAvailable: !inventory.simulated }),
   }),
 );

@@ -27,6 +27,7 @@ export function healthRouter(d: ResolvedDeps): Router {
     const q = queueNames(d.config.queuePrefix);
     const missing: string[] = [];
     const queues: QueueCheck[] = [];
+    const gpuPools: { pool: string; ready: boolean; gpus: number; simulated: boolean; workers: { identity: string; gpus: unknown }[] }[] = [];
     let reachable = true;
     let error: string | undefined;
     const describe = async (name: string, kind: 'workflow' | 'activity'): Promise<QueueCheck> => {
@@ -47,6 +48,8 @@ export function healthRouter(d: ResolvedDeps): Router {
         if (p.error) throw new Error(p.error);
         queues.push({ name: p.train.taskQueue, kind: 'activity', pollers: p.train.pollers.length, ok: p.train.pollers.length > 0 });
         queues.push({ name: p.export.taskQueue, kind: 'activity', pollers: p.export.pollers.length, ok: p.export.pollers.length > 0 });
+        // Each pool's workers and the GPUs they announced (flagged when simulated via TRAINYARD_GPUS).
+        gpuPools.push({ pool: p.pool, ready: p.ready, gpus: p.gpus, simulated: p.workers.some((w) => w.gpus?.simulated), workers: p.workers });
       }
     } catch (err) {
       reachable = false;
@@ -55,7 +58,7 @@ export function healthRouter(d: ResolvedDeps): Router {
     }
     for (const c of queues) if (!c.ok) missing.push(`pollers on ${c.kind} task queue ${c.name}`);
     const ready = missing.length === 0;
-    res.status(ready ? 200 : 503).json({ ready, temporal: { reachable, ...(error && { error }) }, queues, missing });
+    res.status(ready ? 200 : 503).json({ ready, temporal: { reachable, ...(error && { error }) }, queues, gpuPools, missing });
   });
   return r;
 }
