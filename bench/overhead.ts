@@ -1,10 +1,11 @@
 // 1) Orchestration overhead: the same no-op activity through the job workflow (A) and through a
 // hand-written baseline workflow with the same dependency structure (B), interleaved A/B, B/A.
 import { randomUUID } from 'node:crypto';
-import { runJob } from './lib/jobs';
+import { runJob, runsOf } from './lib/jobs';
+import { mergeTimings, taskTimings } from './lib/history';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { chain, fanOut, lattice, specOf, type Shape } from './lib/specs';
-import { nowMs, round, spread, fmtSpread } from './lib/stats';
+import { nowMs, percentile as percentileOf, round, spread, fmtSpread } from './lib/stats';
 import { startBenchTemporal, startBenchWorkers } from './lib/temporal';
 import { noopStep } from './noop-activities';
 
@@ -36,8 +37,11 @@ export async function overhead(opts: BenchOptions): Promise<Record<string, unkno
   const rows: (string | number)[][] = [];
   const results: Record<string, unknown>[] = [];
   try {
+    let lastA = '';
+    let lastB = '';
     const runA = async (c: Case): Promise<number> => {
       const id = `ov-job-${randomUUID()}`;
+      lastA = id;
       const t0 = nowMs();
       const p = await runJob(t.client, id, specOf(c.shape, c.parallelism), prefix);
       const ms = nowMs() - t0;
@@ -46,6 +50,7 @@ export async function overhead(opts: BenchOptions): Promise<Record<string, unkno
     };
     const runB = async (c: Case): Promise<number> => {
       const id = `ov-base-${randomUUID()}`;
+      lastB = id;
       const t0 = nowMs();
       await t.client.workflow.execute(c.baseline, {
         workflowId: id,
@@ -81,7 +86,18 @@ export async function overhead(opts: BenchOptions): Promise<Record<string, unkno
         opts.log(`overhead ${c.shape.name} rep ${r + 1}/${reps}: job ${round(ta)} ms, baseline ${round(tb)} ms, ratio ${round(ta / tb, 3)}`);
       }
       const ratio = spread(ratios);
+      // Where the time goes, from the last repeat's histories: workflow-task processing (the worker
+      // running workflow code) and dispatch (waiting for a worker), summed per node.
+      const tA = mergeTimings(await Promise.all((await runsOf(t.client, lastA)).map((r) => taskTimings(t.client, lastA, r.runId))));
+      const tB = await taskTimings(t.client, lastB);
+      const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+      const breakdown = {
+        job: { workflowTasks: tA.wftLatencyMs.length, wftProcessingMsPerNode: round(sum(tA.wftProcessingMs) / n, 3), wftDispatchMsPerNode: round(sum(tA.wftDispatchMs) / n, 3), activityDispatchP50Ms: round(percentileOf(tA.activityDispatchMs, 0.5), 2), historyEvents: tA.events },
+        baseline: { workflowTasks: tB.wftLatencyMs.length, wftProcessingMsPerNode: round(sum(tB.wftProcessingMs) / n, 3), wftDispatchMsPerNode: round(sum(tB.wftDispatchMs) / n, 3), activityDispatchP50Ms: round(percentileOf(tB.activityDispatchMs, 0.5), 2), historyEvents: tB.events },
+      };
+      opts.log(`overhead ${c.shape.name} breakdown: ${JSON.stringify(breakdown)}`);
       const res = {
+        breakdown,
         case: c.shape.name,
         nodes: n,
         parallelism: c.parallelism,
@@ -105,13 +121,14 @@ export async function overhead(opts: BenchOptions): Promise<Record<string, unkno
         fmtSpread(spread(perNode), 2),
         fmtSpread(ratio, 3),
         c.target === undefined ? '—' : `≤ ${c.target} ${res.met ? 'met' : 'MISSED'}`,
+        `${breakdown.job.wftProcessingMsPerNode} / ${breakdown.baseline.wftProcessingMsPerNode}`,
       ]);
     }
   } finally {
     await w.stop();
     await t.teardown();
   }
-  printTable(`Orchestration overhead (median (min–max) over ${reps} interleaved repeats)`, ['case', 'job wall ms', 'baseline wall ms', 'job ms/node', 'baseline ms/node', 'overhead ms/node', 'ratio job/baseline', 'target'], rows);
+  printTable(`Orchestration overhead (median (min–max) over ${reps} interleaved repeats)`, ['case', 'job wall ms', 'baseline wall ms', 'job ms/node', 'baseline ms/node', 'overhead ms/node', 'ratio job/baseline', 'target', 'WFT CPU ms/node job / base'], rows);
   const file = writeResult('overhead', { repeats: reps, cases: results }, opts.quick);
   opts.log(`wrote ${file}`);
   return { cases: results };
