@@ -24,7 +24,7 @@ const validSpec = () => ({
   name: 'ok',
   nodes: [
     { id: 'data', type: 'dataset', config: { name: 'iris' } },
-    { id: 'prep', type: 'preprocess', dependsOn: ['data'], config: {} },
+    { id: 'split', type: 'split', dependsOn: ['data'], config: {} },
   ],
 });
 
@@ -41,7 +41,7 @@ const mutations: fc.Arbitrary<{ what: string; spec: unknown }>[] = [
   }),
   fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 501 }), fc.double({ noInteger: true }), fc.string(), fc.constant(null), fc.boolean()).map((p) => ({ what: `parallelism ${JSON.stringify(p)}`, spec: { ...validSpec(), parallelism: p } })),
   fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['name', 'description', 'tags', 'metadata', 'priority', 'outputDir', 'parallelism', 'failurePolicy', 'maxRecoveryAttempts', 'recoveryWindow', 'nodes'].includes(k)).map((k) => ({ what: `unknown field ${JSON.stringify(k)}`, spec: { ...validSpec(), [k]: 1 } })),
-  fc.string({ maxLength: 12 }).filter((d) => d !== 'data' && d !== 'prep').map((d) => {
+  fc.string({ maxLength: 12 }).filter((d) => d !== 'data' && d !== 'split').map((d) => {
     const s = validSpec();
     nodes(s)[1]!.dependsOn = [d];
     return { what: `dangling dependency ${JSON.stringify(d)}`, spec: s };
