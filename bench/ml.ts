@@ -99,7 +99,7 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
     for (const batch of [1, 32, 256]) {
       const onnx = await session.latency(raw, batch, latencyRuns);
       const js = jsLatency(model, pre, raw, batch, latencyRuns);
-      inference.push({ batch, runs: latencyRuns, onnx: { p50Ms: onnx.p50Ms, p99Ms: onnx.p99Ms, meanMs: onnx.meanMs }, js: { p50Ms: js.p50, p99Ms: js.p99, meanMs: js.mean }, speedupP50: round(js.p50 / onnx.p50Ms, 2) });
+      inference.push({ batch, runs: latencyRuns, onnx: { p50Ms: onnx.p50Ms, p99Ms: onnx.p99Ms, meanMs: onnx.meanMs }, js: { p50Ms: js.p50, p99Ms: js.p99, meanMs: js.mean }, speedupP50: round(js.p50 / onnx.p50Ms, 3) });
     }
   } finally {
     await session.close();
@@ -152,5 +152,5 @@ function jsLatency(model: ModelArtifact['model'], pre: PreprocessorParams, raw: 
     predict(model, transformRaw(x, pre));
     times.push(nowMs() - t0);
   }
-  return latency(times);
+  return latency(times, 4);
 }

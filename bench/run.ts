@@ -1,7 +1,6 @@
 // `npm run bench [-- --only NAME[,NAME…]] [--quick]`: runs the benchmarks one after another, each in
 // its own child process (a fresh Temporal runtime, clean RSS figures, no state shared between them).
 // Each prints a table and writes bench/results/<name>.json (a --quick run writes <name>.quick.json).
-import './lib/zod-openapi-first';
 import { spawn } from 'node:child_process';
 import type { BenchOptions } from './lib/report';
 

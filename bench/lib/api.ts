@@ -1,6 +1,5 @@
 // The real HTTP API on a free port over a bench Temporal server, with one admin key, and a tiny
 // HTTP client (Node's fetch, keep-alive) that times each request.
-import './zod-openapi-first';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';

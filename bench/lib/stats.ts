@@ -51,14 +51,14 @@ export interface Latency {
   mean: number;
 }
 
-export function latency(values: readonly number[]): Latency {
+export function latency(values: readonly number[], digits = 2): Latency {
   return {
     n: values.length,
-    p50: round(percentile(values, 0.5)),
-    p90: round(percentile(values, 0.9)),
-    p99: round(percentile(values, 0.99)),
-    max: round(values.length ? Math.max(...values) : NaN),
-    mean: round(mean(values)),
+    p50: round(percentile(values, 0.5), digits),
+    p90: round(percentile(values, 0.9), digits),
+    p99: round(percentile(values, 0.99), digits),
+    max: round(values.length ? Math.max(...values) : NaN, digits),
+    mean: round(mean(values), digits),
   };
 }
 
