@@ -91,7 +91,7 @@ export function irisPipeline(name = 'iris-api', extra: Record<string, unknown> =
       { id: 'data', type: 'dataset', config: { name: 'iris' } },
       { id: 'split', type: 'split', dependsOn: ['data'], config: { testSize: 0.2 } },
       { id: 'prep', type: 'preprocess', dependsOn: ['split'] },
-      { id: 'train', type: 'train', dependsOn: ['prep'], config: { model: 'mlp', epochs: 30, hiddenLayers: [8], epochDelayMs: 20, checkpointEvery: 10 } },
+      { id: 'train', type: 'train', dependsOn: ['prep'], config: { model: 'mlp', epochs: 40, hiddenLayers: [8], epochDelayMs: 50, checkpointEvery: 10 } }, // ~2 s: long enough for live progress to be seen
       { id: 'eval', type: 'evaluate', dependsOn: ['train'] },
     ],
   };
