@@ -1,5 +1,5 @@
 // Tests run TypeScript through SWC (fast, no type-check; `npm run typecheck` does that).
-// Integration tests start a real Temporal dev server per file (test/helpers/stack.ts), so files run in band.
+// Integration tests start a real Temporal dev server per file (test/helpers/temporal.ts), so files run in band.
 /** @type {import('jest').Config} */
 const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 module.exports = {
