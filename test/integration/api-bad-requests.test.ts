@@ -127,6 +127,25 @@ describe('bad requests', () => {
     expect(paths).toEqual(expect.arrayContaining(['priority', 'nodes[1].dependsOn[0]', 'nodes[2].id']));
   });
 
+  test.each([
+    [
+      'a command executable not on the allowlist',
+      { name: 'c', nodes: [{ id: 'c', type: 'command', config: { command: ['bash', '-c', 'echo hi'] } }] },
+      'nodes[0].config.command[0]',
+      /"bash".*allow/,
+    ],
+    ['a node asking for more GPUs than any pool has', withNode({ resources: { gpus: 3 } }, 3), 'nodes[3].resources', /3 GPUs.*largest pool "default" has 2 GPUs of 16 GB/],
+    ['a node asking for more GPU memory than any pool has', withNode({ resources: { gpus: 1, gpuMemoryGb: 40 } }, 3), 'nodes[3].resources', /40 GB.*largest pool "default" has 2 GPUs of 16 GB/],
+  ])('when %s is submitted, then 400 names the field and no workflow starts', async (_name, body, path, message) => {
+    const before = (await s.t.client.workflow.count()).count;
+    const res = await fetch(`${s.api.url}/v1/jobs`, { method: 'POST', headers: { 'x-api-key': A, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: { details: { path: string; message: string }[] } };
+    expect(json.error.details).toEqual([expect.objectContaining({ path })]);
+    expect(json.error.details[0]!.message).toMatch(message);
+    expect((await s.t.client.workflow.count()).count).toBe(before);
+  });
+
   test('after all that, /healthz answers and no 5xx was counted', async () => {
     const res = await fetch(`${s.api.url}/healthz`);
     expect(res.status).toBe(200);
