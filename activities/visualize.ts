@@ -1,6 +1,6 @@
 // visualize step: SVG plots rendered offline with vega-lite → vega → SVG (data inline): loss curve,
 // confusion matrix, ROC curve (binary), predicted vs actual (regression).
-import { PLOT_KINDS, VisualizeConfig } from '../src/domain/node-types';
+import { type PLOT_KINDS, VisualizeConfig } from '../src/domain/node-types';
 import type { ArtifactRef } from '../src/domain/step-io';
 import { defineStep } from './define-step';
 import { toPredictionsFile, type PredictionsFile } from './ml/evaluation';

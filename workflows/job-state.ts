@@ -189,7 +189,11 @@ export class JobState {
     if (start === undefined) return [];
     const seen = new Set<number>([start]);
     const stack = [start];
-    while (stack.length) for (const c of this.nodes[stack.pop()!]!.children) if (!seen.has(c)) (seen.add(c), stack.push(c));
+    while (stack.length) {
+      for (const c of this.nodes[stack.pop()!]!.children) {
+        if (!seen.has(c)) { seen.add(c); stack.push(c); }
+      }
+    }
     return [...seen].sort((a, b) => a - b);
   }
 

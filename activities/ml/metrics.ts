@@ -53,7 +53,9 @@ export function rocAuc(yTrue: number[], scores: number[]): number {
     let j = i;
     while (j + 1 < idx.length && idx[j + 1]![0] === idx[i]![0]) j++;
     const avgRank = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) if (yTrue[idx[t]![1]] === 1) (rankSumPos += avgRank, nPos++);
+    for (let t = i; t <= j; t++) {
+      if (yTrue[idx[t]![1]] === 1) { rankSumPos += avgRank; nPos++; }
+    }
     i = j + 1;
   }
   const nNeg = yTrue.length - nPos;

@@ -96,7 +96,9 @@ export function recordsFromJson(text: string): { header: string[]; rows: Cell[][
   const seen = new Set<string>();
   for (const rec of data) {
     if (!rec || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('JSON data must be an array of objects');
-    for (const k of Object.keys(rec)) if (!seen.has(k)) (seen.add(k), header.push(k));
+    for (const k of Object.keys(rec)) {
+      if (!seen.has(k)) { seen.add(k); header.push(k); }
+    }
   }
   const rows = data.map((rec: Record<string, unknown>) => header.map((h) => cellOf(rec[h])));
   return { header, rows };

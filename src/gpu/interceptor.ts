@@ -3,7 +3,7 @@
 // the step inside gpuContext (the command runner turns it into CUDA_VISIBLE_DEVICES), and gives the
 // GPUs back however the step ends: success, failure, cancellation, timeout or worker shutdown.
 // A crashed worker process takes its allocator with it, so nothing outlives it either.
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { StepHeartbeat, StepInput } from '../domain/step-io';

@@ -91,7 +91,7 @@ describe('API restart during a burst of idempotent submissions', () => {
     expect(restarted).toBe(true);
     expect(acks.size).toBe(SUBMISSIONS);
     // Same key → same job id, every time it was acknowledged.
-    for (const [key, list] of acks) expect(new Set(list.map((a) => a.id)).size).toBe(1);
+    for (const list of acks.values()) expect(new Set(list.map((a) => a.id)).size).toBe(1);
     const ids = [...acks.values()].map((l) => l[0]!.id);
     expect(new Set(ids).size).toBe(SUBMISSIONS);
 

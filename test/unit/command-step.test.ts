@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
 // The command runner against real subprocesses: output capture, progress → heartbeats, results,
 // failures with the stderr tail, non-retryable exit codes, allowlist, and cancellation that leaves
 // no process behind.
