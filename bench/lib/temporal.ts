@@ -1,15 +1,9 @@
 // A real Temporal dev server for a benchmark, the two workflow bundles, and bench workers whose
 // settings are identical for the job workflow and the baseline.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { queueNames } from '../../src/domain/task-queues';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/dev-server';
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop } as never;
+import type { DevServerOptions } from '../../src/temporal/dev-server';
+import { bundleWorkflows, quietLogger, startTestTemporal, type TestTemporal } from '../../test/helpers/temporal';
 
 let runtimeInstalled = false;
 /** Quiet SDK logs (a 10k-node run would print a line per continue-as-new otherwise). */
@@ -19,51 +13,23 @@ export function installQuietRuntime(): void {
   Runtime.install({ logger: quietLogger, shutdownSignals: [], telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 }
 
-export interface BenchTemporal {
-  server: DevServer;
-  client: Client;
-  connection: Connection;
-  native: NativeConnection;
-  tmpDir: string;
-  teardown(): Promise<void>;
-}
+/** The tests' dev server set-up (test/helpers/temporal.ts), under the benchmarks' name for the native connection. */
+export type BenchTemporal = TestTemporal & { native: TestTemporal['nativeConnection'] };
 
 export async function startBenchTemporal(opts: DevServerOptions = {}): Promise<BenchTemporal> {
   installQuietRuntime();
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-'));
-  const server = await startDevServer({ uiPort: null, logFile: path.join(tmpDir, 'temporal.log'), ...opts });
-  const connection = await Connection.connect({ address: server.address });
-  const native = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
-  return {
-    server,
-    client,
-    connection,
-    native,
-    tmpDir,
-    async teardown() {
-      await native.close().catch(() => undefined);
-      await connection.close().catch(() => undefined);
-      await server.stop();
-      fs.rmSync(tmpDir, { recursive: true, force: true });
-    },
-  };
+  const t = await startTestTemporal(opts, { tmpPrefix: 'trainyard-bench-' });
+  return Object.assign(t, { native: t.nativeConnection });
 }
 
-const bundles = new Map<string, Promise<{ code: string }>>();
 /**
- * A workflow bundle as production workers load it (workers/workflow-bundle.ts): code only. With a
- * source map the SDK's promise hook maps every workflow promise's stack through it, which costs
- * several times more per node; both sides of every comparison use the same form.
+ * A workflow bundle as production workers pass it (workers/workflow-bundle.ts): `{ code }`. The
+ * source map travels inlined in the code either way (SDK 1.24 ignores a separate `sourceMap`), so
+ * both sides of every comparison pay the same stack-trace bookkeeping.
  */
-export function bundle(which: 'job' | 'baseline'): Promise<{ code: string }> {
-  const p = which === 'job' ? require.resolve('../../workflows') : require.resolve('../baseline-workflows');
-  let b = bundles.get(p);
-  if (!b) {
-    b = bundleWorkflowCode({ workflowsPath: p, logger: quietLogger }).then((x: WorkflowBundleWithSourceMap) => ({ code: x.code }));
-    bundles.set(p, b);
-  }
-  return b;
+export async function bundle(which: 'job' | 'baseline'): Promise<{ code: string }> {
+  const { code } = await bundleWorkflows(which === 'job' ? require.resolve('../../workflows') : require.resolve('../baseline-workflows'));
+  return { code };
 }
 
 export interface BenchWorkers {

@@ -1,10 +1,18 @@
 // Live job events without job state in the API: poll getJobStatus (one poller per watched job,
-// shared by its subscribers) and turn the differences between views into stream messages.
+// shared by its subscribers; its reads are shared with GET /v1/jobs/:id through STATUS_REUSE_MS)
+// and turn the differences between views into stream messages.
 import type { NodeStatus } from '../domain/progress';
 import type { TrainyardClient } from '../sdk/client';
 import { JobNotFoundError } from '../sdk/errors';
 import type { JobView, NodeView } from '../sdk/types';
 import type { StreamMessage } from './schemas';
+
+/**
+ * How long the API reuses a job's status read (describe + progress query) for other readers of the
+ * same job: many readers of one job cost about one read per interval. Control actions through the
+ * API's client drop the reused read at once.
+ */
+export const STATUS_REUSE_MS = 250;
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const NOT_STARTED: ReadonlySet<NodeStatus> = new Set(['pending', 'queued']);
@@ -190,7 +198,7 @@ export class StreamHub {
     if (this.jobs.get(jobId) !== w) return;
     let view: JobView;
     try {
-      view = await this.client.getJobStatus(jobId);
+      view = await this.client.getJobStatus(jobId, {}, { maxAgeMs: Math.min(STATUS_REUSE_MS, this.intervalMs) });
       w.failures = 0;
     } catch (err) {
       w.failures++;

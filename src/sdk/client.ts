@@ -134,8 +134,66 @@ function q(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+interface StatusRead {
+  desc: WorkflowExecutionDescription;
+  view: JobView;
+}
+
+function checkOwner(jobId: string, read: StatusRead, scope: OwnerScope): StatusRead {
+  if (scope.owner !== undefined && ownerOf(read.desc) !== scope.owner) throw new JobNotFoundError(jobId);
+  return read;
+}
+
+/**
+ * Shares status reads of one job between concurrent and recent callers: one read in flight per job,
+ * whose answer is reused for maxAgeMs after it arrives. Failures are shared only while in flight.
+ * Bounded; it holds nothing that matters across restarts (a sub-second cache of Temporal's answer).
+ */
+export class StatusReuse<T> {
+  private readonly entries = new Map<string, { promise: Promise<T>; settledAt?: number }>();
+
+  constructor(private readonly maxEntries = 2000) {}
+
+  get(key: string, maxAgeMs: number, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && (hit.settledAt === undefined || now - hit.settledAt < maxAgeMs)) return hit.promise;
+    if (hit) this.entries.delete(key);
+    const entry: { promise: Promise<T>; settledAt?: number } = { promise: read() };
+    entry.promise.then(
+      () => {
+        entry.settledAt = Date.now();
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    this.entries.set(key, entry);
+    if (this.entries.size > this.maxEntries) this.evict(now, maxAgeMs);
+    return entry.promise;
+  }
+
+  invalidate(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Drops expired answers, then the oldest entries until back under the bound. */
+  private evict(now: number, maxAgeMs: number): void {
+    for (const [k, e] of this.entries) if (e.settledAt !== undefined && now - e.settledAt >= maxAgeMs) this.entries.delete(k);
+    for (const k of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(k);
+    }
+  }
+}
+
 export class TrainyardClient {
   private readonly jobDirs = new Map<string, string>();
+  private readonly statusReuse = new StatusReuse<StatusRead>();
 
   constructor(
     readonly client: Client,
@@ -235,17 +293,32 @@ export class TrainyardClient {
     return desc;
   }
 
-  /** The job's state: the progress query (works on closed workflows too) refined by describe's pending activities. */
-  async getJobStatus(jobId: string, scope: OwnerScope = {}): Promise<JobView> {
-    const desc = await this.describeJob(jobId, scope);
+  /**
+   * The job's state: the progress query (works on closed workflows too) refined by describe's
+   * pending activities. With `maxAgeMs`, concurrent and recent reads of the same job share one
+   * describe + query (see StatusReuse); without it every call reads Temporal afresh.
+   */
+  async getJobStatus(jobId: string, scope: OwnerScope = {}, opts: { maxAgeMs?: number } = {}): Promise<JobView> {
+    if (!opts.maxAgeMs || opts.maxAgeMs <= 0) return checkOwner(jobId, await this.readJobStatus(jobId), scope).view;
+    return checkOwner(jobId, await this.statusReuse.get(jobId, opts.maxAgeMs, () => this.readJobStatus(jobId)), scope).view;
+  }
+
+  /** Forgets any shared status read of the job (after a control action, so no reader sees the state before it). */
+  invalidateJobStatus(jobId: string): void {
+    this.statusReuse.invalidate(jobId);
+  }
+
+  /** One describe + progress query, unscoped (callers check the owner). */
+  private async readJobStatus(jobId: string): Promise<StatusRead> {
     const handle = this.client.workflow.getHandle(jobId);
-    let progress: JobProgress | undefined;
-    try {
-      progress = await this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () => handle.query(progressQuery));
-    } catch {
-      progress = undefined;
-    }
-    return buildJobView(jobId, desc, progress);
+    // Both at once: the query is the slow half (the job's worker answers it). Describe still decides
+    // existence, type and owner: its error wins, and the query's answer is dropped with it.
+    const query = this.client
+      .withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () => handle.query(progressQuery))
+      .catch(() => undefined);
+    const desc = await this.describeJob(jobId);
+    const progress = await query;
+    return { desc, view: buildJobView(jobId, desc, progress) };
   }
 
   /** Cancels the job (Temporal cancellation: running steps stop, the rest become cancelled). */
@@ -255,7 +328,11 @@ export class TrainyardClient {
       const status = jobStatusOf(desc);
       throw new JobConflictError('illegal_transition', `job is ${status}; it can no longer be cancelled`);
     }
-    await this.client.workflow.getHandle(jobId).cancel();
+    try {
+      await this.client.workflow.getHandle(jobId).cancel();
+    } finally {
+      this.invalidateJobStatus(jobId);
+    }
     return { id: jobId, status: jobStatusOf(desc), message: 'cancellation requested' };
   }
 
@@ -286,6 +363,8 @@ export class TrainyardClient {
       }
       if (err instanceof WorkflowNotFoundError) throw new JobConflictError('illegal_transition', `job has finished; it can no longer be ${verb}`);
       throw err;
+    } finally {
+      this.invalidateJobStatus(jobId);
     }
   }
 

@@ -2,13 +2,13 @@
 // activities on the CPU and GPU queues of a unique prefix, and the API on a free port.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { startApiServer, type ApiServer } from '../../src/api/server';
 import { LocalArtifactStore } from '../../src/artifacts/local-store';
 import { loadConfig, type Config } from '../../src/config';
 import { queueNames } from '../../src/domain/task-queues';
-import { startTestTemporal, uniqueId, workflowBundle, type TestTemporal } from './temporal';
+import { installTestRuntime, startTestTemporal, uniqueId, workflowBundle, type TestTemporal } from './temporal';
 
 export const KEYS = {
   alice: 'alice-key-0123456789',
@@ -26,11 +26,7 @@ export interface ApiStack {
 }
 
 export async function startApiStack(opts: { workers?: boolean; activities?: object; streamIntervalMs?: number } = {}): Promise<ApiStack> {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // installed already
-  }
+  installTestRuntime();
   const t = await startTestTemporal();
   const prefix = uniqueId('api');
   const artifactRoot = path.join(t.tmpDir, 'artifacts');

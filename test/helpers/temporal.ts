@@ -1,10 +1,11 @@
 // A real Temporal dev server for a test file: start once in beforeAll, stop in afterAll.
-// Never a mock: this is the same `temporal server start-dev` that `npm start` runs.
+// Never a mock: this is the same `temporal server start-dev` that `npm start` runs. The benchmarks
+// (bench/lib/temporal.ts) start theirs and build their bundles through the same functions.
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/dev-server';
 
 export interface TestTemporal {
@@ -17,8 +18,9 @@ export interface TestTemporal {
   teardown(): Promise<void>;
 }
 
-export async function startTestTemporal(opts: DevServerOptions = {}): Promise<TestTemporal> {
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-test-'));
+/** Starts the dev server (and client connections) for one test file or one benchmark. */
+export async function startTestTemporal(opts: DevServerOptions = {}, o: { tmpPrefix?: string } = {}): Promise<TestTemporal> {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), o.tmpPrefix ?? 'trainyard-test-'));
   const server = await startDevServer({ uiPort: null, logFile: path.join(tmpDir, 'temporal.log'), ...opts });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -38,15 +40,45 @@ export async function startTestTemporal(opts: DevServerOptions = {}): Promise<Te
   };
 }
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test file (webpack is slow). */
+/** SDK logs at WARN for this process; a no-op when another file already installed the Runtime. */
+export function installTestRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another file in this process
+  }
+}
+
+/** A workflow bundle of `workflowsPath`, built once per process and path (webpack is slow). */
+export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  let b = bundles.get(workflowsPath);
+  if (!b) {
+    b = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    bundles.set(workflowsPath, b);
+  }
+  return b;
+}
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/**
+ * The job workflow bundle. Its `sourceMap` field is a placeholder in SDK 1.24 (the bundler returns
+ * "deprecated: this is no longer in use"); Workers read the source map inlined in `code`, so passing
+ * `{ code }` alone, as production does, costs exactly the same.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-  return bundlePromise;
+  return bundleWorkflows(require.resolve('../../workflows'));
+}
+
+/** The usual workflow test file set-up: quiet runtime, a dev server and the job workflow bundle. */
+export async function startWorkflowTestEnv(opts: DevServerOptions = {}): Promise<{ t: TestTemporal; bundle: WorkflowBundleWithSourceMap }> {
+  installTestRuntime();
+  const t = await startTestTemporal(opts);
+  return { t, bundle: await workflowBundle() };
 }
 
 const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop } as never;
+/** An SDK logger that prints errors only. */
+export const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop } as never;
 
 /** Polls until fn returns a truthy value (no fixed sleeps in tests). */
 export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {

@@ -1,7 +1,9 @@
 // Two GPU worker processes on one pool (the real process code of workers/gpu.ts, started with
 // `npx tsx`): steps spread over both; SIGKILL of one mid-step moves its step to the other after the
 // heartbeat timeout, and the step resumes from its checkpoint; the survivor's GPU is free again
-// afterwards (it runs one more job).
+// afterwards (it runs one more job). SIGTERM with a short grace drains a worker: its running step is
+// cancelled with WORKER_SHUTDOWN, retried on the other worker from its checkpoint, and the drained
+// worker exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
@@ -11,15 +13,14 @@ import type { NodeSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
 import { startJobWorkflow } from '../../src/temporal/start-job';
 import { Recorder, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
-import { startTestTemporal, uniqueId, waitFor, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
 let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  t = await startTestTemporal();
-  bundle = await workflowBundle();
+  ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => {
   for (const c of children) {
@@ -72,18 +73,25 @@ function startGpuWorker(prefix: string): Promise<Worker> {
   );
 }
 
-/** A checkpointing GPU step: 12 epochs of 400 ms; resumes from TRAINYARD_RESUME_CHECKPOINT; exits when orphaned. */
-function epochNode(id: string): NodeSpecInput {
+/** A checkpointing GPU step: `epochs` epochs of 400 ms; resumes from TRAINYARD_RESUME_CHECKPOINT; exits when orphaned. */
+function epochNode(id: string, epochs = 12): NodeSpecInput {
   const script = `
 const fs=require('fs'),path=require('path');
 const ck=process.env.TRAINYARD_RESUME_CHECKPOINT; const parent=process.ppid;
 let e=ck?JSON.parse(fs.readFileSync(ck,'utf8')).epoch:0; const from=e;
 const tick=()=>{ if(process.ppid!==parent) process.exit(1);
-  if(e>=12){console.log('TRAINYARD_RESULT '+JSON.stringify({from,worker:parent,cuda:process.env.CUDA_VISIBLE_DEVICES}));return;}
+  if(e>=${epochs}){console.log('TRAINYARD_RESULT '+JSON.stringify({from,worker:parent,cuda:process.env.CUDA_VISIBLE_DEVICES}));return;}
   e++; fs.writeFileSync(path.join(process.env.JOB_OUTPUT_DIR,'ckpt.json'),JSON.stringify({epoch:e}));
-  console.log('TRAINYARD_PROGRESS '+JSON.stringify({epoch:e,epochs:12,checkpoint:'ckpt.json'})); setTimeout(tick,400); };
+  console.log('TRAINYARD_PROGRESS '+JSON.stringify({epoch:e,epochs:${epochs},checkpoint:'ckpt.json'})); setTimeout(tick,400); };
 tick();`;
   return { id, type: 'command', config: { command: ['node', '-e', script] }, resources: { gpus: 1 }, retry: { maxAttempts: 5, initialInterval: 100 }, timeout: { heartbeat: 3000 } };
+}
+
+/** The last heartbeat Temporal recorded for the job's pending step, once it carries a checkpoint at `minEpoch` or later. */
+async function recordedCheckpoint(h: { describe(): Promise<{ raw: { pendingActivities?: { heartbeatDetails?: { payloads?: unknown[] | null } | null }[] | null } }> }, minEpoch: number): Promise<StepHeartbeat | undefined> {
+  const payloads = (await h.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
+  const hb = payloads ? (fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads as never) as StepHeartbeat) : undefined;
+  return hb?.checkpoint && (hb.epoch ?? 0) >= minEpoch ? hb : undefined;
 }
 
 function resultOf(p: JobProgress): { from: number; worker: number; cuda: string } {
@@ -109,11 +117,7 @@ test('when one of two GPU workers is SIGKILLed mid-step, then its step resumes f
     const survivor = victim === w1 ? w2 : w1;
     // Let job a checkpoint a few epochs, then kill its worker.
     // …until Temporal has recorded a heartbeat that carries a checkpoint (only sent heartbeats survive a crash).
-    const recorded = await waitFor(async () => {
-      const payloads = (await a.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
-      const hb = payloads ? (fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads) as StepHeartbeat) : undefined;
-      return hb?.checkpoint && (hb.epoch ?? 0) >= 2 ? hb : undefined;
-    }, { what: 'job a to record a checkpoint' });
+    const recorded = await waitFor(() => recordedCheckpoint(a, 2), { what: 'job a to record a checkpoint' });
     const killedAt = Date.now();
     // The worker process itself (npx is only its launcher).
     process.kill(victim.pid, 'SIGKILL');
@@ -138,4 +142,45 @@ test('when one of two GPU workers is SIGKILLed mid-step, then its step resumes f
   process.kill(survivor.pid, 'SIGTERM');
   expect(await exited).toBe(0);
   expect(survivor.output.join('\n')).toMatch(/draining/);
+}, 240_000);
+
+test('when a GPU worker is drained (SIGTERM, 1 s grace) mid-step, then the step is retried on the other worker from its checkpoint and the drained worker exits 0', async () => {
+  const prefix = uniqueId('gpu-drain');
+  const [w1, w2] = await Promise.all([startGpuWorker(prefix), startGpuWorker(prefix)]);
+  await withWorkers(t, bundle, prefix, testActivities(new Recorder()), async () => {
+    // 30 epochs of 400 ms: far longer than the 1 s grace.
+    const h = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-job`, prefix, { nodes: [epochNode('step', 30)] }));
+    const ident = await waitFor(async () => {
+      const pa = (await h.describe()).raw.pendingActivities?.[0];
+      return pa?.heartbeatDetails && pa.lastWorkerIdentity ? pa.lastWorkerIdentity : undefined;
+    }, { what: 'the step to heartbeat' });
+    const drained = ident.startsWith(`${w1.pid}@`) ? w1 : w2;
+    const other = drained === w1 ? w2 : w1;
+    const recorded = await waitFor(() => recordedCheckpoint(h, 3), { what: 'a recorded checkpoint' });
+    const exited = new Promise<number | null>((r) => drained.proc.once('exit', (code) => r(code)));
+    const drainedAt = Date.now();
+    process.kill(drained.pid, 'SIGTERM');
+    // The drained worker gives the step its grace, cancels it, reports the attempt and exits 0.
+    expect(await exited).toBe(0);
+    const exitedAfterMs = Date.now() - drainedAt;
+    const log = drained.output.join('\n');
+    expect(log).toMatch(/draining/);
+    expect(log).toMatch(/drained; exiting/);
+
+    const result = await h.result();
+    expect(result.status).toBe('completed');
+    const step = result.nodes[0]!;
+    const res = resultOf(result);
+    expect(step.output!.meta!.attempt).toBeGreaterThanOrEqual(2);
+    expect(res.worker).toBe(other.pid);
+    // Resumed from the last recorded checkpoint, not from epoch 0.
+    expect(res.from).toBeGreaterThanOrEqual(recorded.epoch!);
+    // The step had its grace, and its attempt ended with the drain: the retry started before the
+    // 3 s heartbeat timeout could have expired on a vanished worker.
+    expect(exitedAfterMs).toBeGreaterThanOrEqual(900);
+    const retryAfterMs = Date.parse(step.output!.meta!.startedAt) - drainedAt;
+    expect(retryAfterMs).toBeLessThan(exitedAfterMs + 2500);
+    console.log(`drain: worker exited ${exitedAfterMs} ms after SIGTERM, retry started ${retryAfterMs} ms after SIGTERM; checkpoint recorded at epoch ${recorded.epoch}; resumed from epoch ${res.from} on attempt ${step.output!.meta!.attempt}`);
+    expect(other.proc.exitCode).toBeNull();
+  });
 }, 240_000);

@@ -6,27 +6,21 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type ControlResult, pauseSignal, pauseUpdate, progressQuery, recoverSignal, recoverUpdate, resumeSignal, resumeUpdate } from '../../src/domain/messages';
 import type { JobProgress, NodeState } from '../../src/domain/progress';
 import { SA } from '../../src/domain/search-attributes';
 import { resolveTemporalCli } from '../../src/temporal/cli-path';
 import { startJobWorkflow } from '../../src/temporal/start-job';
 import { Recorder, cmd, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
-import { startTestTemporal, uniqueId, waitFor, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
 const exec = promisify(execFile);
 let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // already installed by another file in this process
-  }
-  t = await startTestTemporal();
-  bundle = await workflowBundle();
+  ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => t?.teardown());
 

@@ -1,10 +1,10 @@
 // A 5,000-node DAG of no-op nodes completes across several continue-as-new runs.
 // Slow-ish (tens of seconds on 2 cores): `npx jest test/integration/large-dag.test.ts`.
-import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { NodeSpecInput } from '../../src/domain/job-spec';
 import { startJobWorkflow } from '../../src/temporal/start-job';
 import { Recorder, cmd, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
-import { startTestTemporal, uniqueId, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { startWorkflowTestEnv, uniqueId, type TestTemporal } from '../helpers/temporal';
 
 const LAYERS = 50;
 const WIDTH = 100;
@@ -12,13 +12,7 @@ let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // already installed
-  }
-  t = await startTestTemporal();
-  bundle = await workflowBundle();
+  ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => t?.teardown());
 

@@ -7,6 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { mediaTypeFor, PathEscapeError } from '../../artifacts/local-store';
 import type { ResolvedDeps } from '../deps';
 import { ApiError } from '../errors';
+import { STATUS_REUSE_MS } from '../job-watcher';
 import { parseWith, principalOf, scopeOf } from '../parse';
 import { ArtifactParams, JobIdParams, LogsQuery } from '../schemas';
 
@@ -26,7 +27,7 @@ export function filesRouter(d: ResolvedDeps): Router {
     const p = principalOf(res);
     const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
     const qy = parseWith(LogsQuery, req.query, 'query');
-    const view = await d.trainyard.getJobStatus(id, scopeOf(p));
+    const view = await d.trainyard.getJobStatus(id, scopeOf(p), { maxAgeMs: STATUS_REUSE_MS });
     if (!view.nodes.some((n) => n.id === qy.node)) throw new ApiError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(qy.node)}`, [{ path: 'query.node', message: 'no such node' }]);
     const jobDir = await d.trainyard.jobDir(id);
     const file = d.store.logPath(jobDir, qy.node);
@@ -74,7 +75,7 @@ export function filesRouter(d: ResolvedDeps): Router {
       if (Date.now() - lastCheck >= 1000) {
         lastCheck = Date.now();
         try {
-          const v = await d.trainyard.getJobStatus(id);
+          const v = await d.trainyard.getJobStatus(id, {}, { maxAgeMs: STATUS_REUSE_MS });
           const n = v.nodes.find((x) => x.id === qy.node);
           nodeActive = !!n && ACTIVE.has(n.status) && !['completed', 'failed', 'cancelled'].includes(v.status);
         } catch {

@@ -6,6 +6,7 @@ import { resolveConfigPaths } from '../../sdk/config-path';
 import { TrainyardError } from '../../sdk/errors';
 import type { ResolvedDeps } from '../deps';
 import { ApiError } from '../errors';
+import { STATUS_REUSE_MS } from '../job-watcher';
 import { jobLinks } from '../links';
 import { jsonBody, parseWith, principalOf, scopeOf } from '../parse';
 import { IdempotencyKeyHeader, JobIdParams, ListJobsQuery } from '../schemas';
@@ -63,7 +64,7 @@ export function jobsRouter(d: ResolvedDeps): Router {
   r.get('/v1/jobs/:id', async (req, res) => {
     const p = principalOf(res);
     const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const view = await d.trainyard.getJobStatus(id, scopeOf(p));
+    const view = await d.trainyard.getJobStatus(id, scopeOf(p), { maxAgeMs: STATUS_REUSE_MS });
     res.json({ ...view, links: jobLinks(id) });
   });
 
