@@ -42,6 +42,7 @@ describe('trainyard CLI', () => {
     expect(r.out).toMatch(/epoch \d+\/100 loss/);
     expect(r.out).toMatch(/evaluate\s+metrics \{/);
     expect(r.out).toContain(`job ${jobId} COMPLETED`);
+    // eslint-disable-next-line no-control-regex -- looking for the ESC of terminal control sequences is the point
     expect(r.out).not.toMatch(/\x1b\[/); // no cursor movement without a TTY
   }, 180_000);
 
