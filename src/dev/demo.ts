@@ -82,8 +82,14 @@ async function main() {
     printResults(job);
     const arts = await fetch(`${apiUrl}/v1/jobs/${jobId}/artifacts`, { headers }).then((r) => r.json() as Promise<{ artifacts?: { path: string; size: number }[] }>);
     if (arts.artifacts?.length) {
-      console.log('\nArtifacts (under ' + config.artifactRoot + '):');
-      for (const a of arts.artifacts) console.log(`  ${a.path}  (${a.size} bytes)`);
+      console.log(`\nArtifacts (in ${path.join(config.artifactRoot, 'runs', jobId)}):`);
+      // Every checkpoint is kept (a retry may resume from any); list only the latest.
+      const checkpoints = arts.artifacts.filter((a) => a.path.includes('/checkpoints/'));
+      for (const a of arts.artifacts) {
+        if (checkpoints.includes(a) && a !== checkpoints.at(-1)) continue;
+        const more = a === checkpoints.at(-1) && checkpoints.length > 1 ? `, latest of ${checkpoints.length} checkpoints` : '';
+        console.log(`  ${a.path}  (${a.size} bytes${more})`);
+      }
     }
     console.log(
       [
