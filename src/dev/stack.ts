@@ -110,7 +110,8 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     let apiConfig = config;
     if (!config.api.apiKeys && !config.api.apiKeysFile) {
       apiKey = loadOrCreateDevKey(config.home);
-      apiConfig = { ...config, api: { ...config.api, apiKeys: `${DEV_OWNER}:${apiKey}:admin` } };
+      // Dev only: the docs page (basic auth) opens with user "docs" and the dev key as password.
+      apiConfig = { ...config, api: { ...config.api, apiKeys: `${DEV_OWNER}:${apiKey}:admin`, docsPassword: config.api.docsPassword ?? apiKey } };
     }
     const api = await startApiServer({ client, config: apiConfig });
     cleanups.push(() => api.close());

@@ -11,7 +11,7 @@ async function main() {
     [
       '',
       'Trainyard is running.',
-      `  API            ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs)`,
+      `  API            ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs — user "${config.api.docsUser}", password ${config.api.docsPassword ? 'TRAINYARD_DOCS_PASSWORD' : 'the dev API key'})`,
       stack.apiKey ? `  API key        ${stack.apiKey}   (dev key, owner "dev", admin; export TRAINYARD_API_KEY=${stack.apiKey})` : '  API keys       from TRAINYARD_API_KEYS / TRAINYARD_API_KEYS_FILE',
       `  Temporal       ${stack.temporalAddress}`,
       stack.uiUrl ? `  Web UI         ${stack.uiUrl}` : '',
