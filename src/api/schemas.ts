@@ -68,8 +68,6 @@ export const LogsQuery = z.strictObject({
 });
 export type LogsQuery = z.infer<typeof LogsQuery>;
 
-export const StreamQuery = z.strictObject({ api_key: z.string().max(512).optional() });
-
 const Links = z.record(z.string(), z.string());
 
 export const JobCreated = z

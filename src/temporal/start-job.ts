@@ -1,7 +1,6 @@
 // Starts a job workflow from its snapshot (workflow id = job id). Used by the API, the SDK, the
 // demo and the tests, so every job starts with the same memo, search attributes and priority.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { parseDuration } from '../domain/duration';
 import type { JobProgress } from '../domain/progress';
 import { JOB_WORKFLOW_TYPE, SA } from '../domain/search-attributes';
 import type { JobSnapshot, JobWorkflowInput } from '../domain/snapshot';
@@ -41,13 +40,4 @@ export async function startJobWorkflow(client: Client, snapshot: JobSnapshot, op
     // can exceed the 10 s default on a busy worker; a timed-out task is replayed and may time out again.
     workflowTaskTimeout: '30s',
   });
-}
-
-/** Snapshot defaults from duration strings ("30m", "60s"); throws on an invalid duration. */
-export function snapshotDefaults(stepTimeout: string, heartbeat: string): JobSnapshot['defaults'] {
-  const stepTimeoutMs = parseDuration(stepTimeout);
-  const heartbeatTimeoutMs = parseDuration(heartbeat);
-  if (!stepTimeoutMs) throw new Error(`invalid step timeout ${JSON.stringify(stepTimeout)}`);
-  if (!heartbeatTimeoutMs) throw new Error(`invalid heartbeat timeout ${JSON.stringify(heartbeat)}`);
-  return { stepTimeoutMs, heartbeatTimeoutMs };
 }
