@@ -192,26 +192,21 @@ function pickProgress(p: Record<string, unknown>): StepHeartbeat {
 function checkpointRefOf(deps: CommandDeps, nodeDir: string, rel: string): ArtifactRef | undefined {
   const abs = path.resolve(nodeDir, rel);
   if (!abs.startsWith(nodeDir + path.sep) || !fs.existsSync(abs)) return undefined;
-  const relToRoot = path.relative(deps.store.resolve('.'), abs).split(path.sep).join('/');
-  const data = fs.readFileSync(abs);
-  return {
-    name: path.basename(abs),
-    uri: `file://${abs}`,
-    path: relToRoot,
-    sha256: createHash('sha256').update(data).digest('hex'),
-    size: data.length,
-    mediaType: 'application/octet-stream',
-  };
+  return refOf(deps, abs, path.basename(abs), 'application/octet-stream', fs.readFileSync(abs));
 }
 
 async function refOfFile(deps: CommandDeps, abs: string, name: string, mediaType: string): Promise<ArtifactRef | undefined> {
   try {
-    const data = await fs.promises.readFile(abs);
-    const rel = path.relative(deps.store.resolve('.'), abs).split(path.sep).join('/');
-    return { name, uri: `file://${abs}`, path: rel, sha256: createHash('sha256').update(data).digest('hex'), size: data.length, mediaType };
+    return refOf(deps, abs, name, mediaType, await fs.promises.readFile(abs));
   } catch {
     return undefined;
   }
+}
+
+/** The ref of a file under the artifact root whose contents were just read. */
+function refOf(deps: CommandDeps, abs: string, name: string, mediaType: string, data: Buffer): ArtifactRef {
+  const rel = path.relative(deps.store.resolve('.'), abs).split(path.sep).join('/');
+  return { name, uri: `file://${abs}`, path: rel, sha256: createHash('sha256').update(data).digest('hex'), size: data.length, mediaType };
 }
 
 function mergeUpstreamRefs(upstream: Record<string, StepOutput>): Record<string, ArtifactRef> {
