@@ -253,7 +253,7 @@ export class TrainyardClient {
       if (existing) return existing;
     }
     try {
-      const handle = await startJobWorkflow(this.client, snapshot);
+      const handle = await startJobWorkflow(this.client, snapshot, { spec });
       return { id: jobId, created: true, specHash: snapshot.specHash, runId: (handle as { firstExecutionRunId?: string }).firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
