@@ -84,7 +84,6 @@ export function makeCommandStep(deps: CommandDeps) {
     const stdoutTail: string[] = [];
     let result: Record<string, unknown> | undefined;
     let latest: StepHeartbeat = { phase: 'running' };
-    let checkpointRef: ArtifactRef | undefined;
 
     const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
       log.write(stream === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
@@ -96,8 +95,9 @@ export function makeCommandStep(deps: CommandDeps) {
         const progress = parseJson(line.slice(PROGRESS_PREFIX.length));
         if (progress) {
           latest = { ...latest, ...pickProgress(progress) };
-          if (typeof progress.checkpoint === 'string') checkpointRef = checkpointRefOf(deps, nodeDir, progress.checkpoint) ?? checkpointRef;
-          ctx.heartbeat({ ...latest, checkpoint: checkpointRef });
+          // defineStep keeps the latest checkpoint in every later heartbeat and in the cancellation.
+          const checkpoint = typeof progress.checkpoint === 'string' ? checkpointRefOf(deps, nodeDir, progress.checkpoint) : undefined;
+          ctx.heartbeat({ ...latest, checkpoint });
         }
       } else if (line.startsWith(RESULT_PREFIX)) {
         result = parseJson(line.slice(RESULT_PREFIX.length)) ?? result;
@@ -122,7 +122,7 @@ export function makeCommandStep(deps: CommandDeps) {
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     // Heartbeat while the process runs so Temporal can deliver cancellation and see liveness.
-    const beat = setInterval(() => ctx.heartbeat({ ...latest, checkpoint: checkpointRef }), HEARTBEAT_EVERY_MS);
+    const beat = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
     ctx.heartbeat({ ...latest, gpus: gpus?.indices });
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
@@ -137,7 +137,7 @@ export function makeCommandStep(deps: CommandDeps) {
     log.write(`--- attempt ${ctx.attempt} ended ${new Date().toISOString()}: ${exit.error ? exit.error.message : `exit ${exit.code ?? exit.signal}`}\n`);
     await new Promise<void>((r) => log.end(r));
 
-    if (cancelled) throw new CancelledFailure('command cancelled', checkpointRef ? [{ ...latest, checkpoint: checkpointRef }] : []);
+    if (cancelled) throw new CancelledFailure('command cancelled');
     if (exit.error) {
       const notFound = (exit.error as NodeJS.ErrnoException).code === 'ENOENT';
       throw ApplicationFailure.create({
