@@ -4,12 +4,11 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivitiesFromConfig } from '../../activities';
 import { createCpuWorkers } from '../../workers/cpu-workers';
 import { createGpuWorkers } from '../../workers/gpu-workers';
 import { loadWorkflowBundle } from '../../workers/workflow-bundle';
 import { startApiServer } from '../api/server';
-import { LocalArtifactStore } from '../artifacts/local-store';
 import type { Config } from '../config';
 import { discoverGpus } from '../gpu/discovery';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
@@ -87,8 +86,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
 
     if (opts.workers !== false) {
       const nativeConnection = await NativeConnection.connect({ address });
-      const store = new LocalArtifactStore(config.artifactRoot);
-      const activities = createActivities({ store, dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, scriptsDir: config.scriptsDir, cudaAvailable: false });
+      const activities = createActivitiesFromConfig(config, { cudaAvailable: false });
       const workflowBundle = await loadWorkflowBundle();
       const workers: Worker[] = await createCpuWorkers({ connection: nativeConnection, config, workflowBundle, activities });
       {
