@@ -13,6 +13,7 @@ import { CommandConfig } from '../src/domain/node-types';
 import type { ArtifactRef, StepHeartbeat, StepOutput } from '../src/domain/step-io';
 import { currentGpus } from '../src/gpu/gpu-context';
 import { defineStep } from './define-step';
+import { upstreamRefs } from './ml/io';
 import type { ArtifactStore } from '../src/artifacts/artifact-store';
 
 const PROGRESS_PREFIX = 'TRAINYARD_PROGRESS ';
@@ -160,7 +161,8 @@ export function makeCommandStep(deps: CommandDeps) {
     return {
       summary: { exitCode: 0, stdoutTail: stdoutTail.slice(-10).join('\n'), ...(result && { result }) },
       artifacts: logRef ? [logRef] : [],
-      refs: mergeUpstreamRefs(input.upstream),
+      // Refs pass through a command, so steps further down still find the dataset, splits, model….
+      refs: upstreamRefs(input),
     };
   });
 }
@@ -207,10 +209,4 @@ async function refOfFile(deps: CommandDeps, abs: string, name: string, mediaType
 function refOf(deps: CommandDeps, abs: string, name: string, mediaType: string, data: Buffer): ArtifactRef {
   const rel = path.relative(deps.store.resolve('.'), abs).split(path.sep).join('/');
   return { name, uri: `file://${abs}`, path: rel, sha256: createHash('sha256').update(data).digest('hex'), size: data.length, mediaType };
-}
-
-function mergeUpstreamRefs(upstream: Record<string, StepOutput>): Record<string, ArtifactRef> {
-  const refs: Record<string, ArtifactRef> = {};
-  for (const out of Object.values(upstream)) Object.assign(refs, out.refs);
-  return refs;
 }
