@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import prettierConfig from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const TS_FILES = ['**/*.ts', '**/*.cts', '**/*.mts'];
+const TS_FILES = ['**/*.ts', '**/*.tsx', '**/*.cts', '**/*.mts'];
 const JS_FILES = ['**/*.js', '**/*.cjs', '**/*.mjs'];
 
 // Workflow code runs in Temporal's deterministic sandbox and is bundled by Temporal's webpack:
@@ -54,7 +55,17 @@ const sandboxRestrictedImports = {
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', '.temporal/', '.trainyard/', 'bench/results/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dashboard/dist/',
+      'coverage/',
+      '.temporal/',
+      '.trainyard/',
+      'bench/results/',
+      'clients/python/.venv/',
+      'clients/python/build/',
+    ],
   },
 
   js.configs.recommended,
@@ -117,6 +128,58 @@ export default defineConfig(
     },
   },
 
+  // Layers: src/ is the ground floor everything imports; the step activities (activities/), the
+  // worker processes (workers/) and the dev composition root (dev/) sit above it and import it,
+  // never the other way round — not even as types.
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/workers', '**/workers/**', '**/dev', '**/dev/**'],
+              message:
+                'src/ is the bottom layer: it may not import activities/, workers/ or dev/ (they compose src/, not the reverse).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
+  // The environment is read in the config modules only; everything else gets the parsed Config
+  // (or its options) passed in. Tests, benchmarks and scripts are harnesses and may read their knobs.
+  {
+    files: [
+      'src/**/*.ts',
+      'dev/**/*.ts',
+      'activities/**/*.ts',
+      'workers/**/*.ts',
+      'workflows/**/*.ts',
+      'deploy/**/*.ts',
+    ],
+    ignores: ['src/config.ts', 'src/sdk/env.ts', 'dev/dev-env.ts', 'deploy/prod-local/config.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Read the environment in a config module (src/config.ts, src/sdk/env.ts, dev/dev-env.ts) and pass the result in.',
+        },
+      ],
+    },
+  },
+
+  // The dashboard runs in the browser (its layout worker too).
+  {
+    files: ['dashboard/src/**/*.ts', 'dashboard/src/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+
   // Tests may use `any` for loosely-typed fixtures and API payloads.
   {
     files: ['test/**/*.ts'],
@@ -136,4 +199,7 @@ export default defineConfig(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
   },
+
+  // Formatting is Prettier's (`prettier --check` in `npm run lint`); turn off rules that fight it.
+  prettierConfig,
 );

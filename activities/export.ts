@@ -4,35 +4,33 @@
 // so a retried attempt never finds a partial model.onnx.
 import { ApplicationFailure } from '@temporalio/common';
 import { ExportConfig } from '../src/domain/node-types';
-import { defineStep } from './define-step';
+import { loggedStep } from './define-step';
 import { metricsFor, predictionsFromOnnx, scalarMetrics, toPredictionsFile } from './ml/evaluation';
-import { nodeLog, putJson, readJson, REFS, requireRef, upstreamRefs } from './ml/io';
+import { FAILURE_TYPES } from '../src/domain/failure-types';
+import { carriedRefs, nodeLog, putJson, readJson, REFS, requireRef } from './ml/io';
 import type { ModelCard } from './ml/model-card';
 import { predict } from './ml/models';
 import { buildOnnx } from './ml/onnx/build';
 import { openSession, type LatencyStats } from './ml/onnx/runtime';
-import { encodeRaw, transformDataset, type PreprocessorParams } from './ml/preprocess';
-import type { Dataset } from './ml/table';
+import { PreprocessorParams, encodeRaw, transformDataset } from './ml/preprocess';
+import { Dataset } from './ml/table';
 import type { StepDeps } from './step-deps';
-import type { ModelArtifact } from './train';
-
-export const PARITY_ERROR = 'TrainyardOnnxParity';
+import { ModelArtifact } from './train';
 
 export function makeExportStep(deps: StepDeps) {
-  return defineStep(ExportConfig, async (input, ctx) => {
+  return loggedStep({ store: deps.store }, ExportConfig, async (input, ctx) => {
     const cfg = input.config;
-    const refs = upstreamRefs(input);
     const hint = 'put a train node upstream';
-    const modelRef = requireRef(refs, REFS.model, input, hint);
-    const { model, training } = await readJson<ModelArtifact>(deps.store, modelRef);
-    const pre = await readJson<PreprocessorParams>(deps.store, requireRef(refs, REFS.preprocessor, input, hint));
-    const test = await readJson<Dataset>(deps.store, requireRef(refs, REFS.testData, input, hint));
+    const modelRef = requireRef(input, REFS.model, hint);
+    const { model, training } = await readJson(deps.store, modelRef, ModelArtifact);
+    const pre = await readJson(deps.store, requireRef(input, REFS.preprocessor, hint), PreprocessorParams);
+    const test = await readJson(deps.store, requireRef(input, REFS.testData, hint), Dataset);
     ctx.heartbeat({ phase: 'running', percent: 10, message: 'building ONNX graph' });
 
     const built = buildOnnx(model, pre, { opset: cfg.opset, name: `${input.jobId}/${input.nodeId}` });
     const onnxRef = await deps.store.put(input.outputDir, input.nodeId, 'model.onnx', built.bytes, 'application/onnx');
-    const file = deps.store.resolve(onnxRef.path);
-    const session = await openSession(file, { cuda: deps.cudaAvailable });
+    // Loaded back from the store (sha256-checked), so parity is measured on what was stored.
+    const session = await openSession(await deps.store.get(onnxRef), { cuda: deps.cudaAvailable });
     let parity: ModelCard['parity'];
     let metrics: Record<string, number>;
     const latency: LatencyStats[] = [];
@@ -53,7 +51,10 @@ export function makeExportStep(deps: StepDeps) {
       }
       if (got.length !== ref.length) maxAbs = maxScaled = Infinity;
       const onnxPreds = predictionsFromOnnx(model, out);
-      const labelAgreement = js.labels && onnxPreds.labels ? js.labels.filter((l, i) => l === onnxPreds.labels![i]).length / js.labels.length : undefined;
+      const labelAgreement =
+        js.labels && onnxPreds.labels
+          ? js.labels.filter((l, i) => l === onnxPreds.labels![i]).length / js.labels.length
+          : undefined;
       parity = {
         output: built.primaryOutput,
         rows: test.rowIds.length,
@@ -65,7 +66,7 @@ export function makeExportStep(deps: StepDeps) {
       };
       if (!parity.passed) {
         throw ApplicationFailure.create({
-          type: PARITY_ERROR,
+          type: FAILURE_TYPES.OnnxParity,
           nonRetryable: true,
           message: `ONNX parity failed on ${parity.rows} test rows: max |onnx − model| on "${parity.output}" = ${maxAbs.toExponential(3)} (scaled ${maxScaled.toExponential(3)}) > tolerance ${cfg.parityTolerance}`,
           details: [parity],
@@ -85,8 +86,20 @@ export function makeExportStep(deps: StepDeps) {
     const card: ModelCard = {
       name: `${input.jobId}/${input.nodeId}`,
       createdAt: new Date().toISOString(),
-      model: { kind: model.kind, task: model.task, ...(model.kind !== 'kmeans' && model.classes && { classes: model.classes }) },
-      format: { type: 'onnx', opset: built.opset, irVersion: built.irVersion, ops: built.ops, file: onnxRef.path, sha256: onnxRef.sha256, size: onnxRef.size },
+      model: {
+        kind: model.kind,
+        task: model.task,
+        ...(model.kind !== 'kmeans' && model.classes && { classes: model.classes }),
+      },
+      format: {
+        type: 'onnx',
+        opset: built.opset,
+        irVersion: built.irVersion,
+        ops: built.ops,
+        file: onnxRef.path,
+        sha256: onnxRef.sha256,
+        size: onnxRef.size,
+      },
       inputs: [built.input],
       outputs: built.outputs,
       inputEncoding: {
@@ -100,10 +113,18 @@ export function makeExportStep(deps: StepDeps) {
       latency,
       executionProvider: session.provider,
       training: { ...training },
-      data: { datasetSha256: refs[REFS.dataset]?.sha256, trainFeaturesSha256: training.trainDataSha256, testRows: test.rowIds.length },
+      data: {
+        datasetSha256: carriedRefs(input)[REFS.dataset]?.sha256,
+        trainFeaturesSha256: training.trainDataSha256,
+        testRows: test.rowIds.length,
+      },
     };
     const cardRef = await putJson(deps.store, input, 'model-card.json', card);
-    await nodeLog(deps.store, input, `exported ${onnxRef.path} (opset ${built.opset}, ${session.provider}); parity max diff ${parity.maxAbsDiff.toExponential(2)}; p50 batch 1 ${latency[0]?.p50Ms} ms`);
+    await nodeLog(
+      deps.store,
+      input,
+      `exported ${onnxRef.path} (opset ${built.opset}, ${session.provider}); parity max diff ${parity.maxAbsDiff.toExponential(2)}; p50 batch 1 ${latency[0]?.p50Ms} ms`,
+    );
     return {
       summary: {
         onnx: onnxRef.path,
@@ -117,7 +138,7 @@ export function makeExportStep(deps: StepDeps) {
         outputs: built.outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: o.dtype })),
       },
       artifacts: [onnxRef, cardRef],
-      refs: { ...refs, [REFS.onnx]: onnxRef, [REFS.modelCard]: cardRef },
+      refs: { ...carriedRefs(input), [REFS.onnx]: onnxRef, [REFS.modelCard]: cardRef },
     };
   });
 }

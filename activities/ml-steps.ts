@@ -4,6 +4,7 @@ import { makeDatasetStep } from './dataset';
 import { makeEvaluateStep } from './evaluate';
 import { makeExportStep } from './export';
 import { makePreprocessStep } from './preprocess';
+import { makeSelectStep } from './select';
 import { makeSplitStep } from './split';
 import type { StepDeps } from './step-deps';
 import { makeTrainStep } from './train';
@@ -18,6 +19,7 @@ export function createMlSteps(deps: StepDeps) {
     evaluate: makeEvaluateStep(deps),
     export: makeExportStep(deps),
     visualize: makeVisualizeStep(deps),
+    select: makeSelectStep(deps),
   };
 }
 

@@ -1,8 +1,9 @@
 // What the step activities need from the worker that hosts them.
-import type { ArtifactStore } from '../src/artifacts/artifact-store';
+import type { Artifacts } from '../src/storage/artifacts';
 
 export interface StepDeps {
-  store: ArtifactStore;
+  /** The job's artifacts: the object store and the log sink (src/storage). */
+  store: Artifacts;
   /** Folder that `dataset` nodes' `path` is confined to (TRAINYARD_DATA_ROOT). */
   dataRoot: string;
   /** true when onnxruntime has CUDA here */

@@ -2,48 +2,65 @@
 // checkpoints weights + optimizer state + history every `checkpointEvery` epochs and puts the
 // checkpoint ref in the heartbeat, so a retried attempt (or a paused job) resumes from it. Stops
 // within one epoch when cancelled. Deterministic for a seed, resumed or not.
+import { z } from 'zod';
+import { FAILURE_TYPES } from '../src/domain/failure-types';
 import { TrainConfig } from '../src/domain/node-types';
 import type { ArtifactRef } from '../src/domain/step-io';
-import { defineStep } from './define-step';
-import { cancellableSleep, invalid, nodeLog, putJson, readJson, REFS, requireRef, upstreamRefs, yieldToEventLoop } from './ml/io';
-import { createTrainer, taskOf, type Model, type TrainState } from './ml/models';
+import { loggedStep } from './define-step';
+import {
+  cancellableSleep,
+  carriedRefs,
+  invalid,
+  nodeLog,
+  putJson,
+  readJson,
+  REFS,
+  requireRef,
+  yieldToEventLoop,
+} from './ml/io';
+import { Model, TrainState, createTrainer, taskOf, type LossHistory } from './ml/models';
 import { splitIndices } from './ml/split';
-import type { ProcessedData } from './preprocess';
+import { ProcessedData } from './preprocess';
 import type { StepDeps } from './step-deps';
 
 /** The stored model artifact (model.json). */
-export interface ModelArtifact {
-  model: Model;
-  training: {
-    config: TrainConfig;
-    epochsRun: number;
-    finalLoss: number;
-    valMetric: number;
-    valMetricName: string;
-    fitRows: number;
-    validationRows: number;
-    resumedFromEpoch?: number;
+export const ModelArtifact = z.object({
+  model: Model,
+  training: z.object({
+    config: TrainConfig,
+    epochsRun: z.number().int(),
+    /** null when no epoch ran (JSON has no NaN). */
+    finalLoss: z.number().nullable(),
+    valMetric: z.number().nullable(),
+    valMetricName: z.string(),
+    fitRows: z.number().int(),
+    validationRows: z.number().int(),
+    resumedFromEpoch: z.number().int().optional(),
     /** sha256 of the training features artifact. */
-    trainDataSha256: string;
-  };
-}
+    trainDataSha256: z.string(),
+  }),
+});
+export type ModelArtifact = z.infer<typeof ModelArtifact>;
 
-export interface CheckpointFile {
-  version: 1;
-  nodeId: string;
-  config: TrainConfig;
-  state: TrainState;
-}
+/** checkpoints/epoch-NNNNNN.json: everything a resumed attempt needs. */
+export const CheckpointFile = z.object({
+  version: z.literal(1),
+  nodeId: z.string(),
+  config: TrainConfig,
+  state: TrainState,
+});
+export type CheckpointFile = z.infer<typeof CheckpointFile>;
 
 export function makeTrainStep(deps: StepDeps) {
-  return defineStep(TrainConfig, async (input, ctx) => {
+  return loggedStep({ store: deps.store }, TrainConfig, async (input, ctx) => {
     const cfg = input.config;
-    const refs = upstreamRefs(input);
-    const trainRef = requireRef(refs, REFS.trainProcessed, input, 'put a preprocess node upstream');
-    const data = await readJson<ProcessedData>(deps.store, trainRef);
+    const trainRef = requireRef(input, REFS.trainProcessed, 'put a preprocess node upstream');
+    const data = await readJson(deps.store, trainRef, ProcessedData);
     const task = taskOf(cfg.model);
     if (task !== data.task && !(task === 'clustering')) {
-      throw invalid(`node ${input.nodeId}: model "${cfg.model}" is for ${task}, but the dataset's task is ${data.task}`);
+      throw invalid(
+        `node ${input.nodeId}: model "${cfg.model}" is for ${task}, but the dataset's task is ${data.task}`,
+      );
     }
 
     // Deterministic validation hold-out for the per-epoch valMetric.
@@ -60,24 +77,40 @@ export function makeTrainStep(deps: StepDeps) {
       idx.forEach((r, i) => {
         for (let j = 0; j < data.cols; j++) out[i * data.cols + j] = data.data[r * data.cols + j]!;
       });
-      return { x: { rows: idx.length, cols: data.cols, data: out }, y: data.y.length ? idx.map((r) => data.y[r]!) : [] };
+      return {
+        x: { rows: idx.length, cols: data.cols, data: out },
+        y: data.y.length ? idx.map((r) => data.y[r]!) : [],
+      };
     };
 
     // Resume from a checkpoint of a previous attempt (Temporal retry) or a paused execution.
     let resume: TrainState | undefined;
     let resumedFromEpoch: number | undefined;
     if (ctx.resumeCheckpoint) {
-      const ck = await readJson<CheckpointFile>(deps.store, ctx.resumeCheckpoint);
-      if (ck.version !== 1 || ck.state.kind !== cfg.model) throw invalid(`node ${input.nodeId}: checkpoint ${ctx.resumeCheckpoint.path} does not match this node's model`);
+      const ck = await readJson(deps.store, ctx.resumeCheckpoint, CheckpointFile);
+      if (ck.version !== 1 || ck.state.kind !== cfg.model)
+        throw invalid(`node ${input.nodeId}: checkpoint ${ctx.resumeCheckpoint.path} does not match this node's model`);
       resume = ck.state;
       resumedFromEpoch = ck.state.epoch;
-      await nodeLog(deps.store, input, `resumed from checkpoint at epoch ${resumedFromEpoch} (${ctx.resumeCheckpoint.path}), attempt ${ctx.attempt}`);
+      await nodeLog(
+        deps.store,
+        input,
+        `resumed from checkpoint at epoch ${resumedFromEpoch} (${ctx.resumeCheckpoint.path}), attempt ${ctx.attempt}`,
+      );
     }
 
     let trainer;
     try {
       trainer = createTrainer(
-        { kind: cfg.model, hiddenLayers: cfg.hiddenLayers, learningRate: cfg.learningRate, batchSize: cfg.batchSize, l2: cfg.l2, seed: cfg.seed, clusters: cfg.clusters },
+        {
+          kind: cfg.model,
+          hiddenLayers: cfg.hiddenLayers,
+          learningRate: cfg.learningRate,
+          batchSize: cfg.batchSize,
+          l2: cfg.l2,
+          seed: cfg.seed,
+          clusters: cfg.clusters,
+        },
         take(fitIdx),
         take(valIdx),
         { featureNames: data.featureNames, classes: data.classes },
@@ -87,26 +120,56 @@ export function makeTrainStep(deps: StepDeps) {
       throw invalid(`node ${input.nodeId}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const startEpoch = (resume?.epoch ?? 0) + 1;
-    if (startEpoch === 1) await nodeLog(deps.store, input, `training ${cfg.model} for ${cfg.epochs} epochs on ${fitIdx.length} rows (${valIdx.length} held out), seed ${cfg.seed}`);
+    if (startEpoch === 1)
+      await nodeLog(
+        deps.store,
+        input,
+        `training ${cfg.model} for ${cfg.epochs} epochs on ${fitIdx.length} rows (${valIdx.length} held out), seed ${cfg.seed}`,
+      );
     let checkpoint: ArtifactRef | undefined = ctx.resumeCheckpoint;
     let last = resume?.history.at(-1);
 
     for (let epoch = startEpoch; epoch <= cfg.epochs; epoch++) {
       ctx.throwIfCancelled();
       last = trainer.runEpoch(epoch);
-      if (!Number.isFinite(last.loss)) throw invalid(`node ${input.nodeId}: loss diverged at epoch ${epoch} (${last.loss}); lower the learning rate`, 'TrainyardDiverged');
+      if (!Number.isFinite(last.loss))
+        throw invalid(
+          `node ${input.nodeId}: loss diverged at epoch ${epoch} (${last.loss}); lower the learning rate`,
+          FAILURE_TYPES.Diverged,
+        );
       if (epoch % cfg.checkpointEvery === 0 && epoch < cfg.epochs) {
-        ctx.heartbeat({ phase: 'checkpointing', epoch, epochs: cfg.epochs, loss: last.loss, valMetric: last.valMetric, percent: pct(epoch, cfg.epochs) });
+        ctx.heartbeat({
+          phase: 'checkpointing',
+          epoch,
+          epochs: cfg.epochs,
+          loss: last.loss,
+          valMetric: last.valMetric,
+          percent: pct(epoch, cfg.epochs),
+        });
         const ck: CheckpointFile = { version: 1, nodeId: input.nodeId, config: cfg, state: trainer.state() };
         // One file per checkpoint: the ref in an older heartbeat stays valid (its sha256 still matches).
         checkpoint = await putJson(deps.store, input, `checkpoints/epoch-${String(epoch).padStart(6, '0')}.json`, ck);
       }
-      ctx.heartbeat({ phase: 'running', epoch, epochs: cfg.epochs, loss: last.loss, valMetric: last.valMetric, percent: pct(epoch, cfg.epochs), ...(checkpoint && { checkpoint }) });
+      ctx.heartbeat({
+        phase: 'running',
+        epoch,
+        epochs: cfg.epochs,
+        loss: last.loss,
+        valMetric: last.valMetric,
+        percent: pct(epoch, cfg.epochs),
+        ...(checkpoint && { checkpoint }),
+      });
       await yieldToEventLoop();
       if (cfg.epochDelayMs > 0) await cancellableSleep(cfg.epochDelayMs, ctx.signal);
     }
     ctx.throwIfCancelled();
-    ctx.heartbeat({ phase: 'finishing', epoch: cfg.epochs, epochs: cfg.epochs, percent: 100, ...(last && { loss: last.loss, valMetric: last.valMetric }) });
+    ctx.heartbeat({
+      phase: 'finishing',
+      epoch: cfg.epochs,
+      epochs: cfg.epochs,
+      percent: 100,
+      ...(last && { loss: last.loss, valMetric: last.valMetric }),
+    });
 
     const state = trainer.state();
     const artifact: ModelArtifact = {
@@ -114,8 +177,8 @@ export function makeTrainStep(deps: StepDeps) {
       training: {
         config: cfg,
         epochsRun: state.epoch,
-        finalLoss: last?.loss ?? NaN,
-        valMetric: last?.valMetric ?? NaN,
+        finalLoss: last?.loss ?? null,
+        valMetric: last?.valMetric ?? null,
         valMetricName: trainer.valMetricName,
         fitRows: fitIdx.length,
         validationRows: valIdx.length,
@@ -124,8 +187,13 @@ export function makeTrainStep(deps: StepDeps) {
       },
     };
     const modelRef = await putJson(deps.store, input, 'model.json', artifact);
-    const histRef = await putJson(deps.store, input, 'loss-history.json', { metricName: trainer.valMetricName, epochs: state.history });
-    await nodeLog(deps.store, input, `trained ${cfg.model}: epoch ${state.epoch}, loss ${last?.loss.toFixed(5)}, ${trainer.valMetricName} ${last?.valMetric.toFixed(4)}`);
+    const history: LossHistory = { metricName: trainer.valMetricName, epochs: state.history };
+    const histRef = await putJson(deps.store, input, 'loss-history.json', history);
+    await nodeLog(
+      deps.store,
+      input,
+      `trained ${cfg.model}: epoch ${state.epoch}, loss ${last?.loss.toFixed(5)}, ${trainer.valMetricName} ${last?.valMetric.toFixed(4)}`,
+    );
     return {
       summary: {
         model: cfg.model,
@@ -136,11 +204,13 @@ export function makeTrainStep(deps: StepDeps) {
         fitRows: fitIdx.length,
         validationRows: valIdx.length,
         features: data.cols,
+        /** Model complexity (the credits cost model's `parameter` term). */
+        parameters: state.params.reduce((k, p) => k + p.length, 0),
         ...(resumedFromEpoch !== undefined && { resumedFromEpoch }),
         ...(checkpoint && { lastCheckpoint: checkpoint.path }),
       },
       artifacts: [modelRef, histRef],
-      refs: { ...refs, [REFS.model]: modelRef, [REFS.lossHistory]: histRef },
+      refs: { ...carriedRefs(input), [REFS.model]: modelRef, [REFS.lossHistory]: histRef },
     };
   });
 }

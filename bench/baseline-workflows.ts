@@ -2,6 +2,7 @@
 // dependency structure as the job workflow's DAG, but with no interpreter in between. Bundled on
 // their own (bench/lib/temporal.ts) so the comparison isolates what the DAG layer adds.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { FAILURE_TYPES } from '../src/domain/failure-types';
 import type { StepInput, StepOutput } from '../src/domain/step-io';
 
 const acts = proxyActivities<{ command(input: StepInput): Promise<StepOutput> }>({ startToCloseTimeout: '30 minutes' });
@@ -25,7 +26,13 @@ function options(node: string, taskQueue: string): ActivityOptions {
     startToCloseTimeout: 30 * 60_000,
     heartbeatTimeout: 60_000,
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: { maximumAttempts: 1, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000, nonRetryableErrorTypes: ['TrainyardInvalidInput'] },
+    retry: {
+      maximumAttempts: 1,
+      initialInterval: 1000,
+      backoffCoefficient: 2,
+      maximumInterval: 60_000,
+      nonRetryableErrorTypes: [FAILURE_TYPES.InvalidInput],
+    },
     priority: { priorityKey: 3 },
     summary: `command ${node}`,
   };
@@ -77,7 +84,9 @@ export async function baselineLattice(input: BaselineInput): Promise<number> {
       const deps = [...(r ? [`n${r - 1}-${c}`] : []), ...(c ? [`n${r}-${c - 1}`] : [])];
       done.set(
         id,
-        Promise.all(deps.map((d) => done.get(d)!)).then((outs) => call(input, id, Object.fromEntries(deps.map((d, k) => [d, outs[k]!])))),
+        Promise.all(deps.map((d) => done.get(d)!)).then((outs) =>
+          call(input, id, Object.fromEntries(deps.map((d, k) => [d, outs[k]!]))),
+        ),
       );
     }
   await Promise.all(done.values());

@@ -12,7 +12,7 @@ import { openSession } from '../activities/ml/onnx/runtime';
 import { encodeRaw, transformRaw, type Matrix, type PreprocessorParams } from '../activities/ml/preprocess';
 import type { Dataset } from '../activities/ml/table';
 import type { ModelArtifact } from '../activities/train';
-import { startStack } from '../src/dev/stack';
+import { startStack } from '../dev/stack';
 import { freePort } from '../src/temporal/dev-server';
 import type { ArtifactRef, StepOutput } from '../src/domain/step-io';
 import { benchConfig } from './lib/api';
@@ -44,10 +44,16 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
     TRAINYARD_API_KEYS: 'bench:bench-key-0123456789abcdef0123456789:admin',
   });
   const key = 'bench-key-0123456789abcdef0123456789';
-  const spec = YAML.parse(fs.readFileSync(path.resolve(__dirname, '..', 'examples', 'pipeline.yaml'), 'utf8')) as Record<string, unknown>;
+  const spec = YAML.parse(
+    fs.readFileSync(path.resolve(__dirname, '..', 'examples', 'pipeline.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
   const stack = await startStack(config, { log: (l) => opts.log(`stack: ${l}`) });
   const api = async <T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(stack.apiUrl + url, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const res = await fetch(stack.apiUrl + url, {
+      method,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
     return { status: res.status, body: (await res.json()) as T };
   };
   const perRun: { wallMs: number; steps: Record<string, number>; gaps: Record<string, number> }[] = [];
@@ -64,7 +70,10 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
         await new Promise((res) => setTimeout(res, 100));
       }
       const wallMs = nowMs() - t0;
-      if (view.status !== 'completed') throw new Error(`demo pipeline ended ${view.status}: ${JSON.stringify(view.nodes.filter((n) => n.status !== 'completed'))}`);
+      if (view.status !== 'completed')
+        throw new Error(
+          `demo pipeline ended ${view.status}: ${JSON.stringify(view.nodes.filter((n) => n.status !== 'completed'))}`,
+        );
       const steps: Record<string, number> = {};
       const gaps: Record<string, number> = {};
       let prevEnd: number | undefined;
@@ -76,7 +85,11 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
       }
       perRun.push({ wallMs, steps, gaps });
       last = view;
-      opts.log(`ml run ${r + 1}/${runs}: ${round(wallMs / 1000, 2)} s; ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+      opts.log(
+        `ml run ${r + 1}/${runs}: ${round(wallMs / 1000, 2)} s; ${Object.entries(steps)
+          .map(([k, v]) => `${k} ${v} ms`)
+          .join(', ')}`,
+      );
     }
   } finally {
     // Read the artifacts before the stack goes (the store is local files; they stay until rm).
@@ -87,19 +100,29 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
   const byId = new Map(last!.nodes.map((n) => [n.id, n]));
   const trainRefs = byId.get('train')!.output!.refs!;
   const exportOut = byId.get('export')!.output!;
-  const read = <T>(ref: ArtifactRef): T => JSON.parse(fs.readFileSync(path.join(config.artifactRoot, ref.path), 'utf8')) as T;
+  const read = <T>(ref: ArtifactRef): T =>
+    JSON.parse(fs.readFileSync(path.join(config.artifactRoot, ref.path), 'utf8')) as T;
   const { model } = read<ModelArtifact>(trainRefs[REFS.model]!);
   const pre = read<PreprocessorParams>(trainRefs[REFS.preprocessor]!);
   const test = read<Dataset>(trainRefs[REFS.testData]!);
   const raw = encodeRaw(test, pre);
-  const onnxFile = path.join(config.artifactRoot, (exportOut.refs ?? {})[REFS.onnx]?.path ?? (exportOut.summary.onnx as string));
+  const onnxFile = path.join(
+    config.artifactRoot,
+    (exportOut.refs ?? {})[REFS.onnx]?.path ?? (exportOut.summary.onnx as string),
+  );
   const session = await openSession(onnxFile);
   const inference: Record<string, unknown>[] = [];
   try {
     for (const batch of [1, 32, 256]) {
       const onnx = await session.latency(raw, batch, latencyRuns);
       const js = jsLatency(model, pre, raw, batch, latencyRuns);
-      inference.push({ batch, runs: latencyRuns, onnx: { p50Ms: onnx.p50Ms, p99Ms: onnx.p99Ms, meanMs: onnx.meanMs }, js: { p50Ms: js.p50, p99Ms: js.p99, meanMs: js.mean }, speedupP50: round(js.p50 / onnx.p50Ms, 3) });
+      inference.push({
+        batch,
+        runs: latencyRuns,
+        onnx: { p50Ms: onnx.p50Ms, p99Ms: onnx.p99Ms, meanMs: onnx.meanMs },
+        js: { p50Ms: js.p50, p99Ms: js.p99, meanMs: js.mean },
+        speedupP50: round(js.p50 / onnx.p50Ms, 3),
+      });
     }
   } finally {
     await session.close();
@@ -116,7 +139,11 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
   printTable(
     `ML: demo pipeline (examples/pipeline.yaml, breast_cancer, MLP 100 epochs with epochDelayMs 20) end to end, ${runs} run(s): wall ${round(median(perRun.map((p) => p.wallMs)) / 1000, 2)} s (median)`,
     ['step', 'type', 'duration ms (median (min–max))'],
-    stepRows.map((s) => [s.id, s.type ?? '', `${round(s.durationMs.median, 0)} (${round(s.durationMs.min, 0)}–${round(s.durationMs.max, 0)})`]),
+    stepRows.map((s) => [
+      s.id,
+      s.type ?? '',
+      `${round(s.durationMs.median, 0)} (${round(s.durationMs.min, 0)}–${round(s.durationMs.max, 0)})`,
+    ]),
   );
   printTable(
     `ML: inference latency on the test rows (${test.rowIds.length} rows), ${latencyRuns} runs per batch size`,
@@ -143,7 +170,8 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
 
 function jsLatency(model: ModelArtifact['model'], pre: PreprocessorParams, raw: Matrix, batch: number, runs: number) {
   const data = new Float64Array(batch * raw.cols);
-  for (let r = 0; r < batch; r++) for (let j = 0; j < raw.cols; j++) data[r * raw.cols + j] = raw.data[(r % raw.rows) * raw.cols + j]!;
+  for (let r = 0; r < batch; r++)
+    for (let j = 0; j < raw.cols; j++) data[r * raw.cols + j] = raw.data[(r % raw.rows) * raw.cols + j]!;
   const x: Matrix = { ...raw, rows: batch, data } as Matrix;
   for (let i = 0; i < Math.min(20, runs); i++) predict(model, transformRaw(x, pre));
   const times: number[] = [];

@@ -15,3 +15,9 @@ export async function holdStep(_input: StepInput): Promise<StepOutput> {
     await ctx.sleep(1000);
   }
 }
+
+/** A no-op step that heartbeats once as it starts, as the command step does (one extra RPC per step). */
+export async function heartbeatOnceStep(_input: StepInput): Promise<StepOutput> {
+  Context.current().heartbeat({ phase: 'running' });
+  return { summary: {}, artifacts: [] };
+}

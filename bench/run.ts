@@ -6,12 +6,18 @@ import type { BenchOptions } from './lib/report';
 
 type Bench = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 
+/** Run only when named with --only (long studies, not figures the README quotes each run). */
+const OPT_IN = new Set(['hop-sweep']);
+
 const BENCHES: Record<string, () => Promise<Bench>> = {
-  overhead: async () => (await import('./overhead')).overhead,
+  hop: async () => (await import('./hop')).hop,
   submission: async () => (await import('./submission')).submission,
   scale: async () => (await import('./scale')).scale,
   'status-reads': async () => (await import('./status-reads')).statusReads,
   ml: async () => (await import('./ml')).ml,
+  'hop-sweep': async () => (await import('./hop-sweep')).hopSweep,
+  validate: async () => (await import('./validate')).validate,
+  dashboard: async () => (await import('./dashboard')).dashboard,
 };
 
 interface Args {
@@ -21,7 +27,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  let only: string[] = Object.keys(BENCHES);
+  let only: string[] = Object.keys(BENCHES).filter((n) => !OPT_IN.has(n));
   let quick = false;
   let child: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -31,14 +37,18 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new Error('--only needs a benchmark name');
-      only = v.split(',').map((s) => s.trim()).filter(Boolean);
+      only = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if (a === '--help' || a === '-h') {
       console.log(`usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHES).join('|')}[,…]]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   const unknown = [...only, ...(child ? [child] : [])].filter((n) => !(n in BENCHES));
-  if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown benchmark(s): ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
   return { only, quick, child };
 }
 
@@ -51,7 +61,11 @@ async function runChild(name: string, quick: boolean): Promise<void> {
 
 function spawnChild(name: string, quick: boolean): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', __filename, '--child', name, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, '--expose-gc', __filename, '--child', name, ...(quick ? ['--quick'] : [])],
+      { stdio: 'inherit' },
+    );
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }

@@ -23,7 +23,12 @@ export async function scale(opts: BenchOptions): Promise<Record<string, unknown>
   const samples = new Map<number, Record<string, unknown>[]>();
   try {
     opts.log('scale: warm-up');
-    await runJob(t.client, `scale-warm-${randomUUID()}`, specOf(layered(200, WIDTH), PARALLELISM, {}, { retryOnce: false }), prefix);
+    await runJob(
+      t.client,
+      `scale-warm-${randomUUID()}`,
+      specOf(layered(200, WIDTH), PARALLELISM, {}, { retryOnce: false }),
+      prefix,
+    );
     for (const n of order) {
       const id = `scale-${n}-${randomUUID()}`;
       const spec = specOf(layered(n, WIDTH), PARALLELISM, {}, { retryOnce: false });
@@ -52,7 +57,9 @@ export async function scale(opts: BenchOptions): Promise<Record<string, unknown>
         wftProcessingMs: latency(timings.wftProcessingMs),
         workflowTasks: timings.wftLatencyMs.length,
       };
-      opts.log(`scale ${n}: ${round(wall / 1000, 1)} s, ${sample.perNodeMs} ms/node, ${runs.length} run(s), peak RSS ${sample.rssPeakMiB} MiB, WFT p50 ${sample.wftLatencyMs.p50} ms p99 ${sample.wftLatencyMs.p99} ms`);
+      opts.log(
+        `scale ${n}: ${round(wall / 1000, 1)} s, ${sample.perNodeMs} ms/node, ${runs.length} run(s), peak RSS ${sample.rssPeakMiB} MiB, WFT p50 ${sample.wftLatencyMs.p50} ms p99 ${sample.wftLatencyMs.p99} ms`,
+      );
       samples.set(n, [...(samples.get(n) ?? []), sample]);
     }
   } finally {
@@ -91,13 +98,30 @@ export async function scale(opts: BenchOptions): Promise<Record<string, unknown>
     return row;
   });
   const largest = summary[summary.length - 1]!;
-  const target = { rule: `per-node time at ${sizes[sizes.length - 1]} ≤ 1.5× that at ${sizes[0]}`, ratio: largest.vsSmallest, met: largest.vsSmallest <= 1.5 };
+  const target = {
+    rule: `per-node time at ${sizes[sizes.length - 1]} ≤ 1.5× that at ${sizes[0]}`,
+    ratio: largest.vsSmallest,
+    met: largest.vsSmallest <= 1.5,
+  };
   printTable(
     `Scale: layered DAG (width ${WIDTH}, 2 deps/node), parallelism ${PARALLELISM}; median (min–max) over ${reps} interleaved runs — target ${target.met ? 'met' : 'MISSED'} (${target.ratio}×)`,
-    ['nodes', 'ms/node', '× smallest', 'continue-as-new', 'max events/run', 'peak RSS MiB', 'WFT latency p50/p99 ms', 'WFT processing p50 ms'],
+    [
+      'nodes',
+      'ms/node',
+      '× smallest',
+      'continue-as-new',
+      'max events/run',
+      'peak RSS MiB',
+      'WFT latency p50/p99 ms',
+      'WFT processing p50 ms',
+    ],
     rows,
   );
-  const file = writeResult('scale', { width: WIDTH, parallelism: PARALLELISM, repeats: reps, target, summary, samples: Object.fromEntries(samples) }, opts.quick);
+  const file = writeResult(
+    'scale',
+    { width: WIDTH, parallelism: PARALLELISM, repeats: reps, target, summary, samples: Object.fromEntries(samples) },
+    opts.quick,
+  );
   opts.log(`wrote ${file}`);
   return { summary, target };
 }

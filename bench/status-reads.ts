@@ -38,8 +38,14 @@ export async function statusReads(opts: BenchOptions): Promise<Record<string, un
     const deadline = Date.now() + 120_000;
     for (;;) {
       const live = await pool(ids, 16, async (id) => {
-        const r = await http<{ status: string; nodes: { status: string; live?: unknown }[] }>(api.url, 'GET', `/v1/jobs/${id}`);
-        return r.status === 200 && r.body.status === 'running' && r.body.nodes.some((n) => n.status === 'running' && n.live);
+        const r = await http<{ status: string; nodes: { status: string; live?: unknown }[] }>(
+          api.url,
+          'GET',
+          `/v1/jobs/${id}`,
+        );
+        return (
+          r.status === 200 && r.body.status === 'running' && r.body.nodes.some((n) => n.status === 'running' && n.live)
+        );
       });
       const n = live.filter(Boolean).length;
       if (n === JOBS) break;
@@ -49,21 +55,39 @@ export async function statusReads(opts: BenchOptions): Promise<Record<string, un
     // Warm-up, then the measured reads.
     await pool(ids.slice(0, READERS), READERS, (id) => http(api.url, 'GET', `/v1/jobs/${id}`));
     const t0 = nowMs();
-    await pool(Array.from({ length: reads }, (_, i) => ids[(i * 37) % JOBS]!), READERS, async (id) => {
-      const r = await http(api.url, 'GET', `/v1/jobs/${id}`);
-      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-      ms.push(r.ms);
-    });
+    await pool(
+      Array.from({ length: reads }, (_, i) => ids[(i * 37) % JOBS]!),
+      READERS,
+      async (id) => {
+        const r = await http(api.url, 'GET', `/v1/jobs/${id}`);
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        ms.push(r.ms);
+      },
+    );
     wall = nowMs() - t0;
   } finally {
-    await Promise.all(ids.map((id) => t.client.workflow.getHandle(id).terminate('benchmark over').catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        t.client.workflow
+          .getHandle(id)
+          .terminate('benchmark over')
+          .catch(() => undefined),
+      ),
+    );
     await api.close();
     await w.stop();
     await t.teardown();
     fs.rmSync(home, { recursive: true, force: true });
   }
   const lat = latency(ms);
-  const result = { jobs: JOBS, readers: READERS, reads, readsPerSecond: round(reads / (wall / 1000), 1), latencyMs: lat, statuses };
+  const result = {
+    jobs: JOBS,
+    readers: READERS,
+    reads,
+    readsPerSecond: round(reads / (wall / 1000), 1),
+    latencyMs: lat,
+    statuses,
+  };
   printTable(
     `Status reads: GET /v1/jobs/:id, ${READERS} concurrent readers across ${JOBS} running jobs, ${reads} reads`,
     ['reads/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'HTTP statuses'],

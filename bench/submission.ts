@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startJobWorkflow } from '../src/temporal/start-job';
+import { startJobWorkflow } from '../src/job-service/submission';
 import { benchConfig, http, startBenchApi } from './lib/api';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { chain, snapshotOf, specOf } from './lib/specs';
@@ -34,12 +34,15 @@ export async function submission(opts: BenchOptions): Promise<Record<string, unk
   try {
     // Warm-up both paths (connections, JIT).
     await pool(Array.from({ length: 64 }), CONCURRENCY, () => http(api.url, 'POST', '/v1/jobs', spec));
-    await pool(Array.from({ length: 64 }), CONCURRENCY, () => startJobWorkflow(t.client, snapshotOf(`job-${randomUUID()}`, spec, prefix)));
+    await pool(Array.from({ length: 64 }), CONCURRENCY, () =>
+      startJobWorkflow(t.client, snapshotOf(`job-${randomUUID()}`, spec, prefix)),
+    );
     const viaApi = async (): Promise<number> => {
       const t0 = nowMs();
       await pool(Array.from({ length: perRound }), CONCURRENCY, async () => {
         const r = await http(api.url, 'POST', '/v1/jobs', spec);
-        if (r.status !== 201 && errors++ === 0) opts.log(`submission: POST /v1/jobs answered ${r.status}: ${JSON.stringify(r.body).slice(0, 500)}`);
+        if (r.status !== 201 && errors++ === 0)
+          opts.log(`submission: POST /v1/jobs answered ${r.status}: ${JSON.stringify(r.body).slice(0, 500)}`);
         apiMs.push(r.ms);
       });
       return perRound / ((nowMs() - t0) / 1000);
@@ -65,7 +68,9 @@ export async function submission(opts: BenchOptions): Promise<Record<string, unk
       apiRate.push(a);
       rawRate.push(b);
       ratios.push(a / b);
-      opts.log(`submission round ${r + 1}/${rounds}: API ${round(a, 1)}/s, raw ${round(b, 1)}/s, ratio ${round(a / b, 3)}`);
+      opts.log(
+        `submission round ${r + 1}/${rounds}: API ${round(a, 1)}/s, raw ${round(b, 1)}/s, ratio ${round(a / b, 3)}`,
+      );
     }
   } finally {
     await api.close();
@@ -91,8 +96,24 @@ export async function submission(opts: BenchOptions): Promise<Record<string, unk
     `Submission: ${total} jobs each way at concurrency ${CONCURRENCY}, ${rounds} interleaved rounds (median (min–max))`,
     ['path', 'jobs/s', 'p50 ms', 'p99 ms', 'max ms', 'ratio API/raw', 'target ≥ 0.8'],
     [
-      ['POST /v1/jobs', `${round(result.apiPerSecond.median, 1)} (${round(result.apiPerSecond.min, 1)}–${round(result.apiPerSecond.max, 1)})`, result.apiLatencyMs.p50, result.apiLatencyMs.p99, result.apiLatencyMs.max, `${round(ratio.median, 3)} (${round(ratio.min, 3)}–${round(ratio.max, 3)})`, result.met ? 'met' : 'MISSED'],
-      ['client.workflow.start', `${round(result.rawPerSecond.median, 1)} (${round(result.rawPerSecond.min, 1)}–${round(result.rawPerSecond.max, 1)})`, result.rawLatencyMs.p50, result.rawLatencyMs.p99, result.rawLatencyMs.max, '', ''],
+      [
+        'POST /v1/jobs',
+        `${round(result.apiPerSecond.median, 1)} (${round(result.apiPerSecond.min, 1)}–${round(result.apiPerSecond.max, 1)})`,
+        result.apiLatencyMs.p50,
+        result.apiLatencyMs.p99,
+        result.apiLatencyMs.max,
+        `${round(ratio.median, 3)} (${round(ratio.min, 3)}–${round(ratio.max, 3)})`,
+        result.met ? 'met' : 'MISSED',
+      ],
+      [
+        'client.workflow.start',
+        `${round(result.rawPerSecond.median, 1)} (${round(result.rawPerSecond.min, 1)}–${round(result.rawPerSecond.max, 1)})`,
+        result.rawLatencyMs.p50,
+        result.rawLatencyMs.p99,
+        result.rawLatencyMs.max,
+        '',
+        '',
+      ],
     ],
   );
   if (errors) opts.log(`submission: ${errors} API requests did not return 201`);

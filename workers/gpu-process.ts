@@ -17,15 +17,23 @@ export function runGpuWorkerProcess(opts: GpuProcessOptions): Promise<number> {
     env: opts.env,
     async build({ config, connection, log }) {
       const inventory = await discoverGpus(config);
-      const workers = await createGpuWorkers({ connection, config, activities: opts.activities(config, inventory), inventory, log });
+      const workers = await createGpuWorkers({
+        connection,
+        config,
+        activities: opts.activities(config, inventory),
+        inventory,
+        log,
+      });
       const slots = inventory.gpus.length;
       return {
         workers,
         describe: [
           `pool "${workers.pool}": queues ${workers.queues.train}, ${workers.queues.export}`,
           `GPUs: ${describeInventory(inventory)}`,
-          `concurrency: at most ${slots} GPU step(s) at once (one activity slot per free GPU, shared by both queues); shutdown grace ${config.shutdownGrace}`,
-          ...(inventory.simulated ? [`SIMULATED GPUs (${inventory.source}): no real device behind CUDA_VISIBLE_DEVICES`] : []),
+          `concurrency: at most ${slots} GPU step(s) at once (one activity slot per free GPU, shared by both queues); shutdown grace ${config.shutdownGraceMs} ms`,
+          ...(inventory.simulated
+            ? [`SIMULATED GPUs (${inventory.source}): no real device behind CUDA_VISIBLE_DEVICES`]
+            : []),
         ],
       };
     },

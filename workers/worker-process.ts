@@ -6,9 +6,12 @@
 // that way fails its attempt (the server did not ask for the cancel), so Temporal retries it on
 // another worker, which resumes from the checkpoint in the last heartbeat. Exit 0 after a clean
 // drain; a second signal exits at once (130).
-import fs from 'node:fs';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../src/config';
+import { createLogger, type Logger } from '../src/logger';
+import { storageFromConfig } from '../src/storage';
+import { temporalConnectionOptions } from '../src/temporal/connection';
+import { describeVersioning } from './versioning';
 
 export interface WorkerProcess {
   config: Config;
@@ -25,24 +28,34 @@ export interface RunOptions {
 
 /** Runs a worker process to completion; resolves with its exit code. */
 export async function runWorkerProcess(opts: RunOptions): Promise<number> {
-  const log = (line: string) => console.log(`[${opts.name} ${process.pid}] ${line}`);
+  let logger: Logger = createLogger(opts.name);
+  const log = (line: string) => logger.info(line);
+  const fail = (line: string) => logger.error(line);
   let config: Config;
   try {
-    config = loadConfig(opts.env ?? process.env);
-    if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a worker process (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233)');
-    // The artifact store checks paths against the real root, which must exist.
-    fs.mkdirSync(config.artifactRoot, { recursive: true });
+    config = loadConfig(opts.env);
+    logger = createLogger(opts.name, config.logLevel);
+    if (!config.temporal.address)
+      throw new Error('TEMPORAL_ADDRESS is required for a worker process (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233)');
   } catch (err) {
-    log(`cannot start: ${(err as Error).message}`);
+    fail(`cannot start: ${(err as Error).message}`);
+    return 2;
+  }
+  // A worker that cannot use its artifact store (missing bucket, refused credentials, unwritable
+  // root) would fail every step: it refuses to start, saying which.
+  try {
+    await storageFromConfig(config).artifacts.objects.check();
+  } catch (err) {
+    fail(`cannot start: ${(err as Error).message}`);
     return 2;
   }
   // We handle the signals ourselves, to log the drain and to exit at once on a second signal.
   Runtime.install({ shutdownSignals: [] });
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(config));
   } catch (err) {
-    log(`cannot connect to Temporal at ${config.temporal.address}: ${(err as Error).message}`);
+    fail(`cannot connect to Temporal at ${config.temporal.address}: ${(err as Error).message}`);
     return 2;
   }
   let workers: Worker[];
@@ -50,8 +63,11 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
     const built = await opts.build({ config, connection, log });
     workers = built.workers;
     for (const line of built.describe) log(line);
+    log(
+      `Temporal ${config.temporal.address}${config.temporal.tls ? ' (mTLS)' : ''}, namespace ${config.temporal.namespace}; ${describeVersioning(config)}`,
+    );
   } catch (err) {
-    log(`cannot start: ${(err as Error).message}`);
+    fail(`cannot start: ${(err as Error).message}`);
     await connection.close().catch(() => undefined);
     return 2;
   }
@@ -62,7 +78,9 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
       log(`${sig} again: exiting without finishing the drain`);
       process.exit(130);
     }
-    log(`${sig}: draining — no new tasks; running steps get ${config.shutdownGrace} to finish, then are cancelled and retried elsewhere`);
+    log(
+      `${sig}: draining — no new tasks; running steps get ${config.shutdownGraceMs} ms to finish, then are cancelled and retried elsewhere`,
+    );
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };
   process.on('SIGTERM', onSignal);
@@ -73,7 +91,7 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
     await Promise.all(workers.map((w) => w.run()));
     log('drained; exiting');
   } catch (err) {
-    log(`worker failed: ${(err as Error).stack ?? String(err)}`);
+    fail(`worker failed: ${(err as Error).stack ?? String(err)}`);
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     code = 1;
   } finally {
@@ -89,7 +107,7 @@ export function exitWith(main: Promise<number>): void {
   main.then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(err);
+      createLogger('worker').fatal({ err }, 'crashed');
       process.exit(1);
     },
   );

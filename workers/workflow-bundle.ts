@@ -1,5 +1,6 @@
 // The workflow code bundle, shared by every Worker in a process. Production images build it once
-// (`npm run build:bundle` → dist/workflow-bundle.js); dev bundles at start when no file exists.
+// (`npm run build:bundle` → dist/workflow-bundle.js) and name it with TRAINYARD_WORKFLOW_BUNDLE;
+// otherwise the workers bundle workflows/ at start.
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
@@ -7,11 +8,37 @@ import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worke
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const BUNDLE_FILE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
-export async function loadWorkflowBundle(opts: { rebuild?: boolean } = {}): Promise<WorkflowBundleOption> {
-  if (!opts.rebuild && process.env.NODE_ENV === 'production' && fs.existsSync(BUNDLE_FILE)) return { codePath: BUNDLE_FILE };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+/**
+ * What every bundle of workflow code carries besides the workflows: the payload converter that turns
+ * an undecodable payload into a value instead of a failed workflow task, and the interceptors that
+ * drop the message carrying one (src/domain/payload-guard.ts, workflows/interceptors.ts).
+ */
+export const WORKFLOW_BUNDLE_EXTRAS = {
+  payloadConverterPath: require.resolve('../src/domain/payload-guard'),
+  workflowInterceptorModules: [require.resolve('../workflows/interceptors')],
+};
+
+/** The prebuilt bundle at `file` (config.workflowBundle), or a fresh bundle of workflows/. */
+export async function loadWorkflowBundle(opts: { file?: string } = {}): Promise<WorkflowBundleOption> {
+  if (opts.file) {
+    if (!fs.existsSync(opts.file))
+      throw new Error(`TRAINYARD_WORKFLOW_BUNDLE: ${opts.file} does not exist (build it with npm run build:bundle)`);
+    return { codePath: opts.file };
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...WORKFLOW_BUNDLE_EXTRAS,
+    logger: quiet,
+  });
   return { code };
 }
 
 const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop } as never;
+const quiet = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+  log: noop,
+} as never;

@@ -17,22 +17,39 @@ export interface LoadedDataset {
   sourceRows: number;
 }
 
-/** A path under the data root; rejects "..", absolute paths and symlinks that lead outside. */
+/**
+ * A path under the data root; rejects "..", absolute paths and symlinks that lead out of the folder
+ * the path names first (an owner's folder or the shared one, domain/data-paths.ts: the API checked
+ * at submit that it is the job owner's).
+ */
 export function confinedDataPath(dataRoot: string, rel: string): string {
-  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0')) throw new Error(`data path must stay inside the data root: ${rel}`);
+  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0'))
+    throw new Error(`data path must stay inside the data root: ${rel}`);
   const root = path.resolve(dataRoot);
   const abs = path.resolve(root, rel);
+  const segs = rel.split(/[\\/]/);
+  const folder = segs.length > 1 ? path.join(root, segs[0]!) : root;
   let real: string;
-  let realRoot: string;
+  let realFolder: string;
   try {
     real = realpathSync(abs);
-    realRoot = realpathSync(root);
+    realFolder = realpathSync(folder);
   } catch {
     throw new Error(`data file not found: ${rel} (under ${root})`);
   }
-  const r = path.relative(realRoot, real);
-  if (r.startsWith('..') || path.isAbsolute(r)) throw new Error(`data path leaves the data root through a symlink: ${rel}`);
+  const r = path.relative(realFolder, real);
+  if (r.startsWith('..') || path.isAbsolute(r))
+    throw new Error(
+      `data path leaves its folder (${segs.length > 1 ? `${segs[0]}/` : 'the data root'}) through a symlink: ${rel}`,
+    );
   return real;
+}
+
+/** The file a dataset step reads (a built-in sample, or a confined file under the data root). */
+export function datasetSourceFile(cfg: DatasetConfig, dataRoot: string): string {
+  return cfg.name !== undefined
+    ? path.join(SAMPLES_DIR, BUILTIN_DATASET_INFO[cfg.name].file)
+    : confinedDataPath(dataRoot, cfg.path!);
 }
 
 export async function loadDataset(cfg: DatasetConfig, dataRoot: string): Promise<LoadedDataset> {
@@ -58,5 +75,10 @@ export async function loadDataset(cfg: DatasetConfig, dataRoot: string): Promise
   const text = bytes.toString('utf8');
   const records = format === 'json' ? recordsFromJson(text) : recordsFromCsv(text);
   const dataset = buildDataset(name, records, { target, task });
-  return { dataset, sourceSha256: createHash('sha256').update(bytes).digest('hex'), source: cfg.name !== undefined ? `builtin:${cfg.name}` : cfg.path!, sourceRows: records.rows.length };
+  return {
+    dataset,
+    sourceSha256: createHash('sha256').update(bytes).digest('hex'),
+    source: cfg.name !== undefined ? `builtin:${cfg.name}` : cfg.path!,
+    sourceRows: records.rows.length,
+  };
 }

@@ -12,7 +12,12 @@ export interface ClassificationMetrics {
   rocAuc?: number;
 }
 
-export function classificationMetrics(yTrue: number[], yPred: number[], classes: string[], positiveScores?: number[]): ClassificationMetrics {
+export function classificationMetrics(
+  yTrue: number[],
+  yPred: number[],
+  classes: string[],
+  positiveScores?: number[],
+): ClassificationMetrics {
   const C = classes.length;
   const cm = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   for (let i = 0; i < yTrue.length; i++) cm[yTrue[i]!]![yPred[i]!]!++;
@@ -54,7 +59,10 @@ export function rocAuc(yTrue: number[], scores: number[]): number {
     while (j + 1 < idx.length && idx[j + 1]![0] === idx[i]![0]) j++;
     const avgRank = (i + j) / 2 + 1;
     for (let t = i; t <= j; t++) {
-      if (yTrue[idx[t]![1]] === 1) { rankSumPos += avgRank; nPos++; }
+      if (yTrue[idx[t]![1]] === 1) {
+        rankSumPos += avgRank;
+        nPos++;
+      }
     }
     i = j + 1;
   }
@@ -74,7 +82,8 @@ export function rocCurve(yTrue: number[], scores: number[]): { fpr: number; tpr:
   for (let i = 0; i < idx.length; i++) {
     if (yTrue[idx[i]![1]] === 1) tp++;
     else fp++;
-    if (i === idx.length - 1 || idx[i + 1]![0] !== idx[i]![0]) pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0, threshold: idx[i]![0] });
+    if (i === idx.length - 1 || idx[i + 1]![0] !== idx[i]![0])
+      pts.push({ fpr: N ? fp / N : 0, tpr: P ? tp / P : 0, threshold: idx[i]![0] });
   }
   return pts;
 }
@@ -107,7 +116,11 @@ export interface ClusteringMetrics {
 }
 
 /** Mean silhouette (Euclidean) and inertia (sum of squared distances to the assigned centroid). */
-export function clusteringMetrics(x: { rows: number; cols: number; data: ArrayLike<number> }, labels: number[], centroids: number[][]): ClusteringMetrics {
+export function clusteringMetrics(
+  x: { rows: number; cols: number; data: ArrayLike<number> },
+  labels: number[],
+  centroids: number[][],
+): ClusteringMetrics {
   const n = x.rows;
   const d = x.cols;
   const k = centroids.length;

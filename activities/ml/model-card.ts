@@ -11,10 +11,22 @@ export interface ModelCard {
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
   /** How to build the input vector from a raw record. */
-  inputEncoding: { columns: PreprocessorParams['inputColumns']; missing: string; excluded: PreprocessorParams['excluded'] };
+  inputEncoding: {
+    columns: PreprocessorParams['inputColumns'];
+    missing: string;
+    excluded: PreprocessorParams['excluded'];
+  };
   preprocessing: { impute: string; scale: string; encodedFeatures: string[]; foldedIntoGraph: true };
   metrics: Record<string, number>;
-  parity: { output: string; rows: number; maxAbsDiff: number; maxScaledDiff: number; tolerance: number; labelAgreement?: number; passed: boolean };
+  parity: {
+    output: string;
+    rows: number;
+    maxAbsDiff: number;
+    maxScaledDiff: number;
+    tolerance: number;
+    labelAgreement?: number;
+    passed: boolean;
+  };
   latency: LatencyStats[];
   executionProvider: 'cuda' | 'cpu';
   training: Record<string, unknown>;

@@ -2,39 +2,50 @@
 // linear regression, MLP regressor) trained with mini-batch Adam in float64, and k-means (Lloyd).
 // Every source of randomness is derived from the seed (init) and from (seed, epoch) (shuffles), and
 // the whole training state is plain JSON, so a run resumed from a checkpoint continues bit-for-bit.
+import { z } from 'zod';
+import { EpochRecord, LossHistory } from '../../src/domain/metrics-history';
+import { MODEL_KINDS } from '../../src/domain/node-types';
 import type { Matrix } from './preprocess';
-import { createRng, range, shuffleInPlace } from './random';
+import { createRng, range, shuffleInPlace } from '../../src/domain/random';
 
-export type ModelKind = 'logistic_regression' | 'mlp' | 'linear_regression' | 'mlp_regressor' | 'kmeans';
+/** The trainer's history contracts live in the domain (the API reads loss-history.json). */
+export { EpochRecord, LossHistory };
+
+export const ModelKind = z.enum(MODEL_KINDS);
+export type ModelKind = z.infer<typeof ModelKind>;
 
 /** Dense layer; W is row-major [in, out] (ONNX Gemm with transB = 0). */
-export interface DenseLayer {
-  in: number;
-  out: number;
-  W: number[];
-  b: number[];
-}
+export const DenseLayer = z.object({
+  in: z.number().int(),
+  out: z.number().int(),
+  W: z.array(z.number()),
+  b: z.array(z.number()),
+});
+export type DenseLayer = z.infer<typeof DenseLayer>;
 
-export interface NetModel {
-  kind: Exclude<ModelKind, 'kmeans'>;
-  task: 'classification' | 'regression';
-  featureNames: string[];
+export const NetModel = z.object({
+  kind: z.enum(['logistic_regression', 'mlp', 'linear_regression', 'mlp_regressor']),
+  task: z.enum(['classification', 'regression']),
+  featureNames: z.array(z.string()),
   /** Hidden layers use ReLU; the last layer is linear (softmax for classification). */
-  layers: DenseLayer[];
-  classes?: string[];
+  layers: z.array(DenseLayer),
+  classes: z.array(z.string()).optional(),
   /** Regression: the net predicts (y − yMean) / yStd. */
-  yMean?: number;
-  yStd?: number;
-}
+  yMean: z.number().optional(),
+  yStd: z.number().optional(),
+});
+export type NetModel = z.infer<typeof NetModel>;
 
-export interface KMeansModel {
-  kind: 'kmeans';
-  task: 'clustering';
-  featureNames: string[];
-  centroids: number[][];
-}
+export const KMeansModel = z.object({
+  kind: z.literal('kmeans'),
+  task: z.literal('clustering'),
+  featureNames: z.array(z.string()),
+  centroids: z.array(z.array(z.number())),
+});
+export type KMeansModel = z.infer<typeof KMeansModel>;
 
-export type Model = NetModel | KMeansModel;
+export const Model = z.union([NetModel, KMeansModel]);
+export type Model = z.infer<typeof Model>;
 
 export interface Predictions {
   /** Classification: row-major [n, classes]. */
@@ -57,21 +68,16 @@ export interface TrainOptions {
   clusters?: number;
 }
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valMetric: number;
-}
-
 /** Everything needed to continue training exactly where it stopped. */
-export interface TrainState {
-  kind: ModelKind;
-  epoch: number;
+export const TrainState = z.object({
+  kind: ModelKind,
+  epoch: z.number().int(),
   /** Flat tensors: [W0, b0, W1, b1, …] for nets, [centroids] for k-means. */
-  params: number[][];
-  adam?: { m: number[][]; v: number[][]; t: number };
-  history: EpochRecord[];
-}
+  params: z.array(z.array(z.number())),
+  adam: z.object({ m: z.array(z.array(z.number())), v: z.array(z.array(z.number())), t: z.number() }).optional(),
+  history: z.array(EpochRecord),
+});
+export type TrainState = z.infer<typeof TrainState>;
 
 export interface TrainData {
   x: Matrix;
@@ -106,13 +112,22 @@ export function createTrainer(
   meta: { featureNames: string[]; classes?: string[] },
   resume?: TrainState,
 ): Trainer {
-  if (resume && resume.kind !== opts.kind) throw new Error(`checkpoint is for a ${resume.kind} model, not ${opts.kind}`);
-  return opts.kind === 'kmeans' ? kmeansTrainer(opts, fit, val, meta, resume) : netTrainer(opts, fit, val, meta, resume);
+  if (resume && resume.kind !== opts.kind)
+    throw new Error(`checkpoint is for a ${resume.kind} model, not ${opts.kind}`);
+  return opts.kind === 'kmeans'
+    ? kmeansTrainer(opts, fit, val, meta, resume)
+    : netTrainer(opts, fit, val, meta, resume);
 }
 
 // ---------------------------------------------------------------- dense nets
 
-function netTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta: { featureNames: string[]; classes?: string[] }, resume?: TrainState): Trainer {
+function netTrainer(
+  opts: TrainOptions,
+  fit: TrainData,
+  val: TrainData,
+  meta: { featureNames: string[]; classes?: string[] },
+  resume?: TrainState,
+): Trainer {
   const classifier = isClassifier(opts.kind);
   const d = fit.x.cols;
   const outDim = classifier ? (meta.classes?.length ?? 0) : 1;
@@ -144,7 +159,8 @@ function netTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta: { 
     history = resume.history.map((h) => ({ ...h }));
     lastEpoch = resume.epoch;
     const expect = sizes.slice(1).flatMap((o, l) => [sizes[l]! * o, o]);
-    if (params.length !== expect.length || params.some((p, i) => p.length !== expect[i])) throw new Error('checkpoint shapes do not match the model configuration');
+    if (params.length !== expect.length || params.some((p, i) => p.length !== expect[i]))
+      throw new Error('checkpoint shapes do not match the model configuration');
   } else {
     const rng = createRng(opts.seed, 0x1217);
     params = [];
@@ -285,7 +301,13 @@ function netTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta: { 
 
   const model = (): NetModel => {
     const layers: DenseLayer[] = [];
-    for (let l = 0; l < nL; l++) layers.push({ in: sizes[l]!, out: sizes[l + 1]!, W: Array.from(params[2 * l]!), b: Array.from(params[2 * l + 1]!) });
+    for (let l = 0; l < nL; l++)
+      layers.push({
+        in: sizes[l]!,
+        out: sizes[l + 1]!,
+        W: Array.from(params[2 * l]!),
+        b: Array.from(params[2 * l + 1]!),
+      });
     return {
       kind: opts.kind as NetModel['kind'],
       task: classifier ? 'classification' : 'regression',
@@ -334,7 +356,13 @@ function r2Of(pred: Float64Array, y: number[]): number {
 
 // ---------------------------------------------------------------- k-means
 
-function kmeansTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta: { featureNames: string[]; classes?: string[] }, resume?: TrainState): Trainer {
+function kmeansTrainer(
+  opts: TrainOptions,
+  fit: TrainData,
+  val: TrainData,
+  meta: { featureNames: string[]; classes?: string[] },
+  resume?: TrainState,
+): Trainer {
   const k = opts.clusters ?? meta.classes?.length ?? 3;
   const d = fit.x.cols;
   const n = fit.x.rows;
@@ -400,7 +428,8 @@ function kmeansTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta:
       counts[best]!++;
       for (let j = 0; j < d; j++) sums[best * d + j] = sums[best * d + j]! + fit.x.data[r * d + j]!;
     }
-    for (let c = 0; c < k; c++) if (counts[c]! > 0) for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / counts[c]!;
+    for (let c = 0; c < k; c++)
+      if (counts[c]! > 0) for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / counts[c]!;
     const data = val.x.rows > 0 ? val : fit;
     const p = predict(model(), data.x);
     let vi = 0;
@@ -414,7 +443,12 @@ function kmeansTrainer(opts: TrainOptions, fit: TrainData, val: TrainData, meta:
     runEpoch,
     model,
     valMetricName: 'inertia_per_row',
-    state: () => ({ kind: 'kmeans', epoch: lastEpoch, params: [Array.from(C)], history: history.map((h) => ({ ...h })) }),
+    state: () => ({
+      kind: 'kmeans',
+      epoch: lastEpoch,
+      params: [Array.from(C)],
+      history: history.map((h) => ({ ...h })),
+    }),
   };
 }
 
@@ -450,7 +484,8 @@ export function predict(model: Model, x: Matrix): Predictions {
         const xi = a[r * L.in + i]!;
         for (let k = 0; k < L.out; k++) out[r * L.out + k] = out[r * L.out + k]! + xi * L.W[i * L.out + k]!;
       }
-      if (l < model.layers.length - 1) for (let k = 0; k < L.out; k++) if (out[r * L.out + k]! < 0) out[r * L.out + k] = 0;
+      if (l < model.layers.length - 1)
+        for (let k = 0; k < L.out; k++) if (out[r * L.out + k]! < 0) out[r * L.out + k] = 0;
     }
     a = out;
     width = L.out;

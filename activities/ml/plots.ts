@@ -1,4 +1,5 @@
 // Vega-Lite specs for Trainyard's plots (data inline) and rendering them to SVG off the event loop.
+import type { MetricPoint } from '../../src/domain/metrics-history';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EpochRecord } from './models';
@@ -19,6 +20,33 @@ export function lossSpec(history: EpochRecord[], metricName: string): Spec {
     mark: { type: 'line', point: history.length <= 50 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      y: { field: 'value', type: 'quantitative', title: null },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
+
+/** A command node's metrics history: one line per reported number, against epoch (or report number). */
+export function metricsSpec(points: MetricPoint[], nodeId: string): Spec {
+  const useEpoch = points.every((p) => p.epoch !== undefined);
+  const values = points.flatMap((p, i) => {
+    const x = useEpoch ? p.epoch! : i + 1;
+    const series: [string, number | undefined][] = [
+      ['loss', p.loss],
+      ['valMetric', p.valMetric],
+      ...Object.entries(p.metrics),
+    ];
+    return series.filter(([, v]) => v !== undefined).map(([series, value]) => ({ x, series, value }));
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Metrics reported by ${nodeId}`,
+    width: 480,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: points.length <= 50 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: useEpoch ? 'epoch' : 'report' },
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'series', type: 'nominal', title: null },
     },
@@ -61,7 +89,12 @@ export function rocSpec(points: { fpr: number; tpr: number }[], auc: number): Sp
         },
       },
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [4, 4], color: 'gray' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
       },
@@ -87,7 +120,12 @@ export function predVsActualSpec(actual: number[], predicted: number[]): Spec {
         },
       },
       {
-        data: { values: [{ x: lo, y: lo }, { x: hi, y: hi }] },
+        data: {
+          values: [
+            { x: lo, y: lo },
+            { x: hi, y: hi },
+          ],
+        },
         mark: { type: 'line', strokeDash: [4, 4], color: 'gray' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
       },

@@ -7,33 +7,39 @@
 //   impute      — NaN → fill[j] (numeric: mean/median/most-frequent; categorical: most-frequent code)
 //   encode      — numeric columns first (input order), then one one-hot block per categorical column
 //   scale       — (x − offset) / divisor per encoded column (one-hot columns: offset 0, divisor 1)
+import { z } from 'zod';
 import type { Dataset } from './table';
 
-export type ScaleKind = 'standard' | 'minmax' | 'none';
-export type ImputeKind = 'mean' | 'median' | 'most_frequent' | 'none';
+export const ScaleKind = z.enum(['standard', 'minmax', 'none']);
+export type ScaleKind = z.infer<typeof ScaleKind>;
+export const ImputeKind = z.enum(['mean', 'median', 'most_frequent', 'none']);
+export type ImputeKind = z.infer<typeof ImputeKind>;
 
-export interface InputColumn {
-  name: string;
-  kind: 'numeric' | 'categorical';
-  categories?: string[];
-}
+export const InputColumn = z.object({
+  name: z.string(),
+  kind: z.enum(['numeric', 'categorical']),
+  categories: z.array(z.string()).optional(),
+});
+export type InputColumn = z.infer<typeof InputColumn>;
 
-export interface PreprocessorParams {
-  version: 1;
-  inputColumns: InputColumn[];
-  impute: ImputeKind;
+/** The fitted preprocessing (preprocessor.json); export folds it into the ONNX graph. */
+export const PreprocessorParams = z.object({
+  version: z.literal(1),
+  inputColumns: z.array(InputColumn),
+  impute: ImputeKind,
   /** Per input column; null = nothing to fill with (then NaN stays NaN). */
-  fill: (number | null)[];
+  fill: z.array(z.number().nullable()),
   /** Encoded feature names (what the model layers see). */
-  encodedNames: string[];
-  scale: ScaleKind;
-  offset: number[];
-  divisor: number[];
+  encodedNames: z.array(z.string()),
+  scale: ScaleKind,
+  offset: z.array(z.number()),
+  divisor: z.array(z.number()),
   /** Columns left out: dropped by config, or free text. */
-  excluded: { name: string; reason: 'dropped' | 'text' | 'not one-hot encoded' }[];
+  excluded: z.array(z.object({ name: z.string(), reason: z.enum(['dropped', 'text', 'not one-hot encoded']) })),
   /** Rows the parameters were fitted on (the training rows' original ids count). */
-  fittedOnRows: number;
-}
+  fittedOnRows: z.number(),
+});
+export type PreprocessorParams = z.infer<typeof PreprocessorParams>;
 
 export interface PreprocessOptions {
   scale: ScaleKind;
@@ -52,12 +58,14 @@ export interface Matrix {
 
 export function fitPreprocessor(train: Dataset, opts: PreprocessOptions): PreprocessorParams {
   const names = new Set(train.columns.map((c) => c.name));
-  for (const d of opts.dropColumns) if (!names.has(d)) throw new Error(`dropColumns: no feature column "${d}" (columns: ${[...names].join(', ')})`);
+  for (const d of opts.dropColumns)
+    if (!names.has(d)) throw new Error(`dropColumns: no feature column "${d}" (columns: ${[...names].join(', ')})`);
   if (opts.oneHot !== 'auto') {
     for (const c of opts.oneHot) {
       const col = train.columns.find((x) => x.name === c);
       if (!col) throw new Error(`oneHot: no feature column "${c}"`);
-      if (col.kind === 'numeric') throw new Error(`oneHot: column "${c}" is numeric; one-hot encodes categorical columns only`);
+      if (col.kind === 'numeric')
+        throw new Error(`oneHot: column "${c}" is numeric; one-hot encodes categorical columns only`);
     }
   }
   const inputColumns: InputColumn[] = [];
@@ -66,9 +74,14 @@ export function fitPreprocessor(train: Dataset, opts: PreprocessOptions): Prepro
   train.columns.forEach((c, i) => {
     if (opts.dropColumns.includes(c.name)) excluded.push({ name: c.name, reason: 'dropped' });
     else if (c.kind === 'text') excluded.push({ name: c.name, reason: 'text' });
-    else if (c.kind === 'categorical' && opts.oneHot !== 'auto' && !opts.oneHot.includes(c.name)) excluded.push({ name: c.name, reason: 'not one-hot encoded' });
+    else if (c.kind === 'categorical' && opts.oneHot !== 'auto' && !opts.oneHot.includes(c.name))
+      excluded.push({ name: c.name, reason: 'not one-hot encoded' });
     else {
-      inputColumns.push(c.kind === 'numeric' ? { name: c.name, kind: 'numeric' } : { name: c.name, kind: 'categorical', categories: [...c.categories!] });
+      inputColumns.push(
+        c.kind === 'numeric'
+          ? { name: c.name, kind: 'numeric' }
+          : { name: c.name, kind: 'categorical', categories: [...c.categories!] },
+      );
       colIndex.push(i);
     }
   });
@@ -82,7 +95,9 @@ export function fitPreprocessor(train: Dataset, opts: PreprocessOptions): Prepro
       if (!Number.isNaN(v)) present.push(v);
     }
     if (present.length < n && opts.impute === 'none' && c.kind === 'numeric') {
-      throw new Error(`column "${c.name}" has ${n - present.length} missing values in the training rows; set impute to mean, median or most_frequent (or drop it)`);
+      throw new Error(
+        `column "${c.name}" has ${n - present.length} missing values in the training rows; set impute to mean, median or most_frequent (or drop it)`,
+      );
     }
     if (opts.impute === 'none' || present.length === 0) return null;
     if (c.kind === 'categorical' || opts.impute === 'most_frequent') return mostFrequent(present);
@@ -180,7 +195,9 @@ function encodeImputed(raw: Float64Array, n: number, p: PreprocessorParams): Flo
   const out = new Float64Array(n * m);
   const numeric: number[] = [];
   const cats: { j: number; k: number }[] = [];
-  p.inputColumns.forEach((c, j) => (c.kind === 'numeric' ? numeric.push(j) : cats.push({ j, k: c.categories!.length })));
+  p.inputColumns.forEach((c, j) =>
+    c.kind === 'numeric' ? numeric.push(j) : cats.push({ j, k: c.categories!.length }),
+  );
   for (let r = 0; r < n; r++) {
     const get = (j: number): number => {
       const v = raw[r * f + j]!;
@@ -213,7 +230,9 @@ export function transformDataset(ds: Dataset, p: PreprocessorParams): Matrix {
     if (Number.isNaN(x.data[i]!)) {
       const r = Math.floor(i / x.cols);
       const name = p.encodedNames[i % x.cols];
-      throw new Error(`feature "${name}" is missing in row ${ds.rowIds[r]} and impute is "none"; set impute to mean, median or most_frequent`);
+      throw new Error(
+        `feature "${name}" is missing in row ${ds.rowIds[r]} and impute is "none"; set impute to mean, median or most_frequent`,
+      );
     }
   }
   return x;

@@ -1,5 +1,5 @@
 // Deterministic (stratified) train/test split.
-import { createRng, shuffleInPlace } from './random';
+import { createRng, shuffleInPlace } from '../../src/domain/random';
 import type { Dataset } from './table';
 import { rowCount, subset } from './table';
 
@@ -32,11 +32,17 @@ export function splitIndices(n: number, testSize: number, seed: number, strata?:
     test.push(...g.slice(0, nt));
     train.push(...g.slice(nt));
   }
-  if (train.length === 0 || test.length === 0) throw new Error(`cannot split ${n} rows with testSize ${testSize}: one side would be empty`);
+  if (train.length === 0 || test.length === 0)
+    throw new Error(`cannot split ${n} rows with testSize ${testSize}: one side would be empty`);
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
 
-export function splitDataset(ds: Dataset, testSize: number, seed: number, stratify: boolean): { train: Dataset; test: Dataset; stratified: boolean } {
+export function splitDataset(
+  ds: Dataset,
+  testSize: number,
+  seed: number,
+  stratify: boolean,
+): { train: Dataset; test: Dataset; stratified: boolean } {
   const stratified = stratify && ds.task === 'classification' && ds.y.length > 0;
   const { train, test } = splitIndices(rowCount(ds), testSize, seed, stratified ? ds.y : undefined);
   return { train: subset(ds, train), test: subset(ds, test), stratified };

@@ -1,33 +1,38 @@
 // Tabular data: parsing CSV/JSON into typed columns, a compact stored form, and profiling.
+import { z } from 'zod';
 
-export type Task = 'classification' | 'regression' | 'clustering';
-export type Cell = number | string | null;
+export const Task = z.enum(['classification', 'regression', 'clustering']);
+export type Task = z.infer<typeof Task>;
+export const Cell = z.union([z.number(), z.string(), z.null()]);
+export type Cell = z.infer<typeof Cell>;
 
 /** A feature column. `text` columns (free text, ids) are kept in the data but are not model features. */
-export interface ColumnMeta {
-  name: string;
-  kind: 'numeric' | 'categorical' | 'text';
-  missing: number;
+export const ColumnMeta = z.object({
+  name: z.string(),
+  kind: z.enum(['numeric', 'categorical', 'text']),
+  missing: z.number(),
   /** Sorted distinct values of a categorical column. */
-  categories?: string[];
-}
+  categories: z.array(z.string()).optional(),
+});
+export type ColumnMeta = z.infer<typeof ColumnMeta>;
 
-/** The stored, compact dataset: feature columns column-major, target encoded. */
-export interface Dataset {
-  name: string;
-  task: Task;
+/** The stored, compact dataset (dataset.json, train.json, test.json): feature columns column-major, target encoded. */
+export const Dataset = z.object({
+  name: z.string(),
+  task: Task,
   /** Target column name (absent for clustering without labels). */
-  target?: string;
+  target: z.string().optional(),
   /** Class names, index = encoded label (classification, or clustering with a label column). */
-  classes?: string[];
-  columns: ColumnMeta[];
+  classes: z.array(z.string()).optional(),
+  columns: z.array(ColumnMeta),
   /** values[c][r]: number for numeric, string for categorical/text, null when missing. */
-  values: Cell[][];
+  values: z.array(z.array(Cell)),
   /** Target per row: class index (classification) or value (regression); empty without a target. */
-  y: number[];
+  y: z.array(z.number()),
   /** Original row index in the source file (after dropping rows with a missing target). */
-  rowIds: number[];
-}
+  rowIds: z.array(z.number()),
+});
+export type Dataset = z.infer<typeof Dataset>;
 
 /** RFC 4180-ish CSV parser: quotes, escaped quotes, CRLF; returns rows of strings. */
 export function parseCsv(text: string): string[][] {
@@ -81,7 +86,8 @@ export function recordsFromCsv(text: string): { header: string[]; rows: Cell[][]
   const header = (all[0] ?? []).map((h) => h.trim());
   if (header.length === 0) throw new Error('CSV has no header row');
   const rows = all.slice(1).map((r, i) => {
-    if (r.length !== header.length) throw new Error(`CSV row ${i + 2} has ${r.length} fields, header has ${header.length}`);
+    if (r.length !== header.length)
+      throw new Error(`CSV row ${i + 2} has ${r.length} fields, header has ${header.length}`);
     return r.map(cellOf);
   });
   return { header, rows };
@@ -90,14 +96,18 @@ export function recordsFromCsv(text: string): { header: string[]; rows: Cell[][]
 /** Records from JSON: an array of objects (or { data: [...] }). */
 export function recordsFromJson(text: string): { header: string[]; rows: Cell[][] } {
   let data: unknown = JSON.parse(text);
-  if (!Array.isArray(data) && data && typeof data === 'object' && Array.isArray((data as { data?: unknown }).data)) data = (data as { data: unknown[] }).data;
+  if (!Array.isArray(data) && data && typeof data === 'object' && Array.isArray((data as { data?: unknown }).data))
+    data = (data as { data: unknown[] }).data;
   if (!Array.isArray(data)) throw new Error('JSON data must be an array of objects');
   const header: string[] = [];
   const seen = new Set<string>();
   for (const rec of data) {
     if (!rec || typeof rec !== 'object' || Array.isArray(rec)) throw new Error('JSON data must be an array of objects');
     for (const k of Object.keys(rec)) {
-      if (!seen.has(k)) { seen.add(k); header.push(k); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        header.push(k);
+      }
     }
   }
   const rows = data.map((rec: Record<string, unknown>) => header.map((h) => cellOf(rec[h])));
@@ -121,7 +131,8 @@ export function buildDataset(
 ): Dataset {
   const { header, rows } = records;
   const tIdx = opts.target === undefined ? -1 : header.indexOf(opts.target);
-  if (opts.target !== undefined && tIdx < 0) throw new Error(`target column "${opts.target}" not found; columns: ${header.join(', ')}`);
+  if (opts.target !== undefined && tIdx < 0)
+    throw new Error(`target column "${opts.target}" not found; columns: ${header.join(', ')}`);
   if (opts.task !== 'clustering' && tIdx < 0) throw new Error(`a ${opts.task} dataset needs a target column`);
   const kept: number[] = [];
   rows.forEach((r, i) => {
@@ -134,15 +145,20 @@ export function buildDataset(
     if (opts.task === 'regression') {
       y = tv.map((v) => {
         const n = typeof v === 'number' ? v : Number(v);
-        if (!Number.isFinite(n)) throw new Error(`regression target "${opts.target}" has a non-numeric value: ${JSON.stringify(v)}`);
+        if (!Number.isFinite(n))
+          throw new Error(`regression target "${opts.target}" has a non-numeric value: ${JSON.stringify(v)}`);
         return n;
       });
     } else {
       classes = sortCategories([...new Set(tv.map(String))]);
       const idx = new Map(classes.map((c, i) => [c, i]));
       y = tv.map((v) => idx.get(String(v))!);
-      if (opts.task === 'classification' && classes.length < 2) throw new Error(`target "${opts.target}" has fewer than 2 classes`);
-      if (classes.length > 1000) throw new Error(`target "${opts.target}" has ${classes.length} classes (max 1000) — is it a regression target?`);
+      if (opts.task === 'classification' && classes.length < 2)
+        throw new Error(`target "${opts.target}" has fewer than 2 classes`);
+      if (classes.length > 1000)
+        throw new Error(
+          `target "${opts.target}" has ${classes.length} classes (max 1000) — is it a regression target?`,
+        );
     }
   }
   const columns: ColumnMeta[] = [];
@@ -160,11 +176,24 @@ export function buildDataset(
       const strs = raw.map((v) => (v === null ? null : String(v)));
       const distinct = [...new Set(present.map(String))];
       const categorical = distinct.length <= 50 && distinct.length <= Math.max(2, 0.5 * present.length);
-      columns.push(categorical ? { name: h, kind: 'categorical', missing, categories: sortCategories(distinct) } : { name: h, kind: 'text', missing });
+      columns.push(
+        categorical
+          ? { name: h, kind: 'categorical', missing, categories: sortCategories(distinct) }
+          : { name: h, kind: 'text', missing },
+      );
       values.push(strs);
     }
   });
-  return { name, task: opts.task, target: tIdx >= 0 ? opts.target : undefined, classes, columns, values, y, rowIds: kept };
+  return {
+    name,
+    task: opts.task,
+    target: tIdx >= 0 ? opts.target : undefined,
+    classes,
+    columns,
+    values,
+    y,
+    rowIds: kept,
+  };
 }
 
 /** Rows of a dataset by index (same columns and metadata). */
@@ -187,7 +216,15 @@ export interface DatasetProfile {
   droppedRowsMissingTarget: number;
   task: Task;
   target?: string;
-  features: { name: string; kind: ColumnMeta['kind']; missing: number; distinct?: number; min?: number; max?: number; mean?: number }[];
+  features: {
+    name: string;
+    kind: ColumnMeta['kind'];
+    missing: number;
+    distinct?: number;
+    min?: number;
+    max?: number;
+    mean?: number;
+  }[];
   classBalance?: Record<string, number>;
   targetStats?: { min: number; max: number; mean: number };
 }
@@ -198,7 +235,14 @@ export function profile(ds: Dataset, sourceRows: number): DatasetProfile {
     if (c.kind === 'numeric') {
       const xs = col.filter((v): v is number => typeof v === 'number');
       const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-      return { name: c.name, kind: c.kind, missing: c.missing, min: Math.min(...xs), max: Math.max(...xs), mean: round(mean) };
+      return {
+        name: c.name,
+        kind: c.kind,
+        missing: c.missing,
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+        mean: round(mean),
+      };
     }
     return { name: c.name, kind: c.kind, missing: c.missing, distinct: new Set(col.filter((v) => v !== null)).size };
   });
@@ -210,8 +254,14 @@ export function profile(ds: Dataset, sourceRows: number): DatasetProfile {
     ...(ds.target !== undefined && { target: ds.target }),
     features,
   };
-  if (ds.classes) p.classBalance = Object.fromEntries(ds.classes.map((c, k) => [c, ds.y.filter((v) => v === k).length]));
-  else if (ds.y.length) p.targetStats = { min: Math.min(...ds.y), max: Math.max(...ds.y), mean: round(ds.y.reduce((a, b) => a + b, 0) / ds.y.length) };
+  if (ds.classes)
+    p.classBalance = Object.fromEntries(ds.classes.map((c, k) => [c, ds.y.filter((v) => v === k).length]));
+  else if (ds.y.length)
+    p.targetStats = {
+      min: Math.min(...ds.y),
+      max: Math.max(...ds.y),
+      mean: round(ds.y.reduce((a, b) => a + b, 0) / ds.y.length),
+    };
   return p;
 }
 

@@ -39,7 +39,13 @@ export interface Timed<T = unknown> {
   body: T;
 }
 
-export async function http<T = unknown>(base: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Timed<T>> {
+export async function http<T = unknown>(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Timed<T>> {
   const t0 = nowMs();
   const res = await fetch(base + url, {
     method,

@@ -26,7 +26,13 @@ export async function taskTimings(client: Client, workflowId: string, runId?: st
   const h = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const events = h.events ?? [];
   const byId = new Map<number, temporal.api.history.v1.IHistoryEvent>();
-  const out: TaskTimings = { events: events.length, wftLatencyMs: [], wftDispatchMs: [], wftProcessingMs: [], activityDispatchMs: [] };
+  const out: TaskTimings = {
+    events: events.length,
+    wftLatencyMs: [],
+    wftDispatchMs: [],
+    wftProcessingMs: [],
+    activityDispatchMs: [],
+  };
   for (const e of events) {
     byId.set(Number(e.eventId), e);
     if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {

@@ -1,9 +1,9 @@
-// Starting job workflows the way the API and SDK do (src/temporal/start-job.ts), without the HTTP
+// Starting job workflows the way the API does (startJobWorkflow, src/job-service/submission.ts), without the HTTP
 // layer, for the benchmarks that measure the workflow itself.
 import type { Client } from '@temporalio/client';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
-import { startJobWorkflow } from '../../src/temporal/start-job';
+import { startJobWorkflow } from '../../src/job-service/submission';
 import { snapshotOf } from './specs';
 
 export async function runJob(client: Client, jobId: string, spec: JobSpecInput, prefix: string): Promise<JobProgress> {

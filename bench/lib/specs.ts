@@ -11,7 +11,10 @@ export interface Shape {
 }
 
 export function chain(n: number): Shape {
-  return { name: `chain-${n}`, nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, deps: i ? [`n${i - 1}`] : [] })) };
+  return {
+    name: `chain-${n}`,
+    nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, deps: i ? [`n${i - 1}`] : [] })),
+  };
 }
 
 /** One root and n-1 leaves that all depend on it. */
@@ -38,13 +41,20 @@ export function layered(n: number, width: number): Shape {
   for (let i = 0; i < n; i++) {
     const layer = Math.floor(i / width);
     const j = i % width;
-    const deps = layer ? [...new Set([`n${(layer - 1) * width + j}`, `n${(layer - 1) * width + ((j + 1) % width)}`])] : [];
+    const deps = layer
+      ? [...new Set([`n${(layer - 1) * width + j}`, `n${(layer - 1) * width + ((j + 1) % width)}`])]
+      : [];
     nodes.push({ id: `n${i}`, deps });
   }
   return { name: `layered-${n}`, nodes };
 }
 
-export function specOf(shape: Shape, parallelism: number, extra: Partial<JobSpecInput> = {}, o: { retryOnce?: boolean } = { retryOnce: true }): JobSpecInput {
+export function specOf(
+  shape: Shape,
+  parallelism: number,
+  extra: Partial<JobSpecInput> = {},
+  o: { retryOnce?: boolean } = { retryOnce: true },
+): JobSpecInput {
   const nodes: NodeSpecInput[] = shape.nodes.map((n) => ({
     id: n.id,
     type: 'command',

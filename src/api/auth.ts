@@ -2,9 +2,12 @@
 // the file TRAINYARD_API_KEYS_FILE (same entries, one per line or comma-separated, # comments).
 // Only sha256 hashes are held, compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { OWNER_RE } from '../domain/snapshot';
 import fs from 'node:fs';
-import type { RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AuthMode } from '../http/routes';
 import { ApiError } from './errors';
+import { CSRF_HEADER, csrfMatches, sessionIdOf, type SessionStore } from './sessions';
 
 export interface Principal {
   owner: string;
@@ -21,8 +24,6 @@ export interface ApiKeyStore {
   readonly size: number;
 }
 
-const OWNER_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
-
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
@@ -36,10 +37,13 @@ export function parseApiKeys(text: string): { owner: string; key: string; admin:
   return entries.map((entry, i) => {
     const parts = entry.split(':');
     const [owner, key, flag] = parts;
-    if (parts.length < 2 || parts.length > 3 || !owner || !key) throw new Error(`API key entry ${i + 1}: expected owner:key[:admin]`);
-    if (!OWNER_RE.test(owner)) throw new Error(`API key entry ${i + 1}: owner "${owner}" must match ${OWNER_RE.source}`);
+    if (parts.length < 2 || parts.length > 3 || !owner || !key)
+      throw new Error(`API key entry ${i + 1}: expected owner:key[:admin]`);
+    if (!OWNER_RE.test(owner))
+      throw new Error(`API key entry ${i + 1}: owner "${owner}" must match ${OWNER_RE.source}`);
     if (key.length < 8) throw new Error(`API key entry ${i + 1} (owner ${owner}): key must have at least 8 characters`);
-    if (flag !== undefined && flag !== 'admin') throw new Error(`API key entry ${i + 1} (owner ${owner}): the third field may only be "admin"`);
+    if (flag !== undefined && flag !== 'admin')
+      throw new Error(`API key entry ${i + 1} (owner ${owner}): the third field may only be "admin"`);
     return { owner, key, admin: flag === 'admin' };
   });
 }
@@ -71,28 +75,111 @@ export function generateDevKey(): string {
   return `ty_dev_${randomBytes(18).toString('base64url')}`;
 }
 
-/** Requires a valid X-API-Key; puts the principal in res.locals.principal. */
-export function requireApiKey(store: ApiKeyStore, opts: { allowQueryKey?: boolean } = {}): RequestHandler {
-  return (req, res, next) => {
-    let key = req.get('x-api-key');
-    if (key === undefined && opts.allowQueryKey && typeof req.query.api_key === 'string') key = req.query.api_key;
-    if (key === undefined) return next(new ApiError(401, 'unauthorized', 'missing X-API-Key header'));
-    const principal = store.authenticate(key);
-    if (!principal) return next(new ApiError(401, 'unauthorized', 'invalid API key'));
-    res.locals.principal = principal;
-    next();
-  };
+/** The parts of a request authentication looks at (an Express request or a WebSocket upgrade). */
+export interface AuthRequest {
+  headers: IncomingHttpHeaders;
+  query: Record<string, unknown>;
+  /** GET unless said (a WebSocket upgrade is a GET); anything else needs a session's CSRF token. */
+  method?: string;
 }
 
-/** Basic auth for the docs page; answers 401 with a challenge. */
-export function basicAuth(user: string, password: string | undefined): RequestHandler {
-  const want = sha256(`${user}:${password ?? ''}`);
-  return (req, res, next) => {
-    if (!password) return next(new ApiError(404, 'docs_disabled', 'API docs are disabled: set TRAINYARD_DOCS_PASSWORD'));
-    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('authorization') ?? '');
+export interface AuthDeps {
+  keys: ApiKeyStore;
+  docs: { user: string; password?: string };
+  /** Dashboard sessions (the `session` mode); without a store that mode never matches. */
+  sessions?: SessionStore;
+}
+
+/** Authenticated: the caller (undefined for modes that do not name one: `none`, `docs`). */
+export interface AuthOutcome {
+  principal?: Principal;
+}
+
+/**
+ * One auth mode: an outcome when its credentials are present and good, an ApiError when they are
+ * present and bad, undefined when the request carries none of them (the next mode may).
+ */
+export type Authenticator = (req: AuthRequest, deps: AuthDeps) => AuthOutcome | ApiError | undefined;
+
+function header(req: AuthRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function byApiKey(key: string | undefined, deps: AuthDeps): AuthOutcome | ApiError | undefined {
+  if (key === undefined) return undefined;
+  const principal = deps.keys.authenticate(key);
+  return principal ? { principal } : new ApiError(401, 'unauthorized', 'invalid API key');
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** An Origin header, when the browser sent one, names this host (a cross-site page cannot use the session). */
+function sameOrigin(req: AuthRequest): boolean {
+  const origin = header(req, 'origin');
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === header(req, 'host');
+  } catch {
+    return false;
+  }
+}
+
+function bySession(req: AuthRequest, deps: AuthDeps): AuthOutcome | ApiError | undefined {
+  const id = sessionIdOf(header(req, 'cookie'));
+  if (id === undefined || !deps.sessions) return undefined;
+  const session = deps.sessions.touch(id);
+  if (!session) return new ApiError(401, 'session_expired', 'the session has expired or was signed out: sign in again');
+  if (!sameOrigin(req))
+    return new ApiError(403, 'cross_origin', 'a session may only be used from the dashboard itself');
+  if (!SAFE_METHODS.has((req.method ?? 'GET').toUpperCase()) && !csrfMatches(session, header(req, CSRF_HEADER)))
+    return new ApiError(403, 'csrf_failed', `missing or wrong ${CSRF_HEADER} header (the session's CSRF token)`);
+  return { principal: { owner: session.owner, admin: session.admin } };
+}
+
+const DOCS_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="trainyard-docs", charset="UTF-8"' };
+
+/** Every auth mode of the route table (src/http/routes.ts AUTH_MODES). */
+export const AUTHENTICATORS: Record<AuthMode, Authenticator> = {
+  none: () => ({}),
+  apiKey: (req, deps) => byApiKey(header(req, 'x-api-key'), deps),
+  apiKeyQuery: (req, deps) =>
+    byApiKey(header(req, 'x-api-key') ?? (typeof req.query.api_key === 'string' ? req.query.api_key : undefined), deps),
+  session: bySession,
+  docs: (req, deps) => {
+    if (!deps.docs.password)
+      return new ApiError(404, 'docs_disabled', 'API docs are disabled: set TRAINYARD_DOCS_PASSWORD');
+    const want = sha256(`${deps.docs.user}:${deps.docs.password}`);
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header(req, 'authorization') ?? '');
     const got = m ? sha256(Buffer.from(m[1]!, 'base64').toString('utf8')) : undefined;
-    if (got && timingSafeEqual(got, want)) return next();
-    res.set('WWW-Authenticate', 'Basic realm="trainyard-docs", charset="UTF-8"');
-    next(new ApiError(401, 'unauthorized', 'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)'));
-  };
+    if (got && timingSafeEqual(got, want)) return {};
+    return new ApiError(
+      401,
+      'unauthorized',
+      'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)',
+      [],
+      DOCS_CHALLENGE,
+    );
+  },
+};
+
+/** What a request without any credentials is told, per the route's first mode. */
+const MISSING: Record<AuthMode, string> = {
+  none: '',
+  apiKey: 'missing X-API-Key header',
+  apiKeyQuery: 'missing X-API-Key header (or api_key query parameter)',
+  session: 'not signed in (no session cookie)',
+  docs: 'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)',
+};
+
+/** Authenticates a request by the route's modes (any one will do); throws the ApiError to answer otherwise. */
+export function authenticate(modes: readonly AuthMode[], req: AuthRequest, deps: AuthDeps): AuthOutcome {
+  let rejected: ApiError | undefined;
+  for (const mode of modes) {
+    const r = AUTHENTICATORS[mode](req, deps);
+    if (r instanceof ApiError) rejected ??= r;
+    else if (r) return r;
+  }
+  const first = modes[0] ?? 'apiKey';
+  throw rejected ?? new ApiError(401, 'unauthorized', MISSING[first], [], first === 'docs' ? DOCS_CHALLENGE : {});
 }

@@ -3,39 +3,67 @@
 // id, logged in full on the server and never leaked to the client.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { formatPath } from '../domain/validate';
+import { InvalidKeyError } from '../storage/object-store';
+import { issueDetails } from '../domain/issues';
+import type { ErrorBody } from '../http/contracts';
+import type { RouteName } from '../http/routes';
+import { InsufficientCreditsError } from '../credits/account-client';
 import { TrainyardError, type ErrorDetail } from '../sdk/errors';
 
 export class ApiError extends TrainyardError {
-  constructor(status: number, code: string, message: string, details: ErrorDetail[] = []) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: ErrorDetail[] = [],
+    /** Response headers that go with the error (e.g. a WWW-Authenticate challenge). */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(status, code, message, details);
     this.name = 'ApiError';
   }
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; details: ErrorDetail[]; requestId?: string };
+/** At most this many details in a response; then one more that counts the rest. */
+export const MAX_ERROR_DETAILS = 100;
+
+/** The first MAX_ERROR_DETAILS details, plus one `(more)` detail that says how many were left out. */
+export function capDetails(details: readonly ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= MAX_ERROR_DETAILS) return [...details];
+  const more = details.length - MAX_ERROR_DETAILS;
+  return [
+    ...details.slice(0, MAX_ERROR_DETAILS),
+    { path: '(more)', message: `${more} more problem${more === 1 ? '' : 's'} not listed (${details.length} in all)` },
+  ];
 }
 
 export function errorBody(code: string, message: string, details: ErrorDetail[] = [], requestId?: string): ErrorBody {
-  return { error: { code, message, details, ...(requestId && { requestId }) } };
+  return { error: { code, message, details: capDetails(details), ...(requestId && { requestId }) } };
 }
 
 /** Zod issues → error details with JSON paths, prefixed by where the value came from ("query", "body"). */
 export function zodDetails(err: z.ZodError, prefix?: string): ErrorDetail[] {
-  return err.issues.map((i) => {
-    const p = formatPath(i.path as PropertyKey[]);
-    return { path: prefix ? (p ? `${prefix}.${p}` : prefix) : p, message: i.message };
-  });
+  return issueDetails(err.issues, prefix ? [prefix] : []);
 }
 
 /** body-parser's errors (they carry `type` and `status`). */
-function bodyParserError(err: { type?: string; status?: number; message?: string; limit?: number }): ApiError | undefined {
+function bodyParserError(err: {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}): ApiError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new ApiError(400, 'malformed_json', 'request body is not valid JSON', [{ path: 'body', message: (err.message ?? '').slice(0, 200) }]);
+      return new ApiError(400, 'malformed_json', 'request body is not valid JSON', [
+        { path: 'body', message: (err.message ?? '').slice(0, 200) },
+      ]);
     case 'entity.too.large':
-      return new ApiError(413, 'payload_too_large', `request body is larger than the ${err.limit ?? ''} byte limit`.replace('  ', ' '));
+      return new ApiError(
+        413,
+        'payload_too_large',
+        `request body is larger than the ${err.limit ?? ''} byte limit`.replace('  ', ' '),
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError(415, 'unsupported_media_type', err.message ?? 'unsupported body encoding');
@@ -45,7 +73,8 @@ function bodyParserError(err: { type?: string; status?: number; message?: string
     case 'stream.encoding.set':
       return new ApiError(400, 'bad_request', 'invalid request body');
     default:
-      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return new ApiError(err.status, 'bad_request', 'bad request');
+      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+        return new ApiError(err.status, 'bad_request', 'bad request');
       return undefined;
   }
 }
@@ -55,23 +84,44 @@ export interface ErrorLogger {
 }
 
 /** The one error middleware. */
-export function errorMiddleware(log: ErrorLogger): ErrorRequestHandler {
+export function errorMiddleware(
+  log: ErrorLogger,
+  observe?: (route: RouteName | undefined, status: number, body: ErrorBody) => void,
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = String(res.locals.requestId ?? '');
     let known: TrainyardError | undefined;
     if (err instanceof TrainyardError) known = err;
+    // A key that would leave the job's folder (a crafted name, a planted link) that no route
+    // turned into its own answer: the caller's mistake, never a 500.
+    else if (err instanceof InvalidKeyError)
+      known = new ApiError(400, 'invalid_path', 'the path leaves the job folder', [
+        { path: 'params', message: 'a path or link leads outside the job folder' },
+      ]);
     else if (err && typeof err === 'object') known = bodyParserError(err as never);
     if (res.headersSent) {
-      if (!known) log.error({ err, requestId, method: req.method, url: req.originalUrl }, 'error after response started');
+      if (!known) log.error({ err, requestId, method: req.method, path: req.path }, 'error after response started');
       res.destroy();
       return;
     }
+    const route = res.locals.route as RouteName | undefined;
     if (known) {
-      res.status(known.status).json(errorBody(known.code, known.message, known.details, requestId));
+      if (known instanceof ApiError) res.set(known.headers);
+      const body = errorBody(known.code, known.message, known.details, requestId);
+      if (known instanceof InsufficientCreditsError) body.error.credits = known.credits;
+      observe?.(route, known.status, body);
+      res.status(known.status).json(body);
       return;
     }
-    log.error({ err, requestId, method: req.method, url: req.originalUrl }, 'internal error');
-    res.status(500).json(errorBody('internal', `internal error (request id ${requestId}); the server log has the details`, [], requestId));
+    log.error({ err, requestId, method: req.method, path: req.path }, 'internal error');
+    const body = errorBody(
+      'internal',
+      `internal error (request id ${requestId}); the server log has the details`,
+      [],
+      requestId,
+    );
+    observe?.(route, 500, body);
+    res.status(500).json(body);
   };
 }
 

@@ -1,11 +1,10 @@
 // Live job events without job state in the API: poll getJobStatus (one poller per watched job,
 // shared by its subscribers; its reads are shared with GET /v1/jobs/:id through STATUS_REUSE_MS)
 // and turn the differences between views into stream messages.
-import type { NodeStatus } from '../domain/progress';
-import type { TrainyardClient } from '../sdk/client';
+import { TERMINAL_JOB_STATUSES, type NodeStatus } from '../domain/statuses';
+import type { JobService } from '../job-service/job-service';
 import { JobNotFoundError } from '../sdk/errors';
-import type { JobView, NodeView } from '../sdk/types';
-import type { StreamMessage } from './schemas';
+import type { JobView, NodeView, StreamMessage } from '../http/contracts';
 
 /**
  * How long the API reuses a job's status read (describe + progress query) for other readers of the
@@ -14,7 +13,6 @@ import type { StreamMessage } from './schemas';
  */
 export const STATUS_REUSE_MS = 250;
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const NOT_STARTED: ReadonlySet<NodeStatus> = new Set(['pending', 'queued']);
 /** Node statuses a node passes through only after it ran. */
 const FINISHED_RUNNING: ReadonlySet<NodeStatus> = new Set(['completed', 'failed']);
@@ -57,8 +55,9 @@ export class JobDiffer {
     return this.finished;
   }
 
-  private msg(type: StreamMessage['type'], extra: Omit<Partial<StreamMessage>, 'type' | 'job_id' | 'timestamp'> = {}): StreamMessage {
-    return { type, job_id: this.jobId, ...extra, timestamp: new Date().toISOString() };
+  /** Fields every message has. */
+  private stamp(): { job_id: string; timestamp: string } {
+    return { job_id: this.jobId, timestamp: new Date().toISOString() };
   }
 
   /**
@@ -72,12 +71,21 @@ export class JobDiffer {
     // A short job may already have finished by the first poll: the catch-up still tells it all.
     const early = ((view.status === 'queued' || view.status === 'running') && nothingRan) || justStarted;
     if (early) {
-      for (const n of view.nodes) this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
+      for (const n of view.nodes)
+        this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
       return this.next(view);
     }
     this.started = view.status !== 'queued';
-    for (const n of view.nodes) this.nodes.set(n.id, { status: n.status, attempts: n.attempts, live: liveKey(n), metricsSent: metricsOf(n) !== undefined });
-    const out = [this.msg('snapshot', { status: view.status, progress: view.progress, data: view })];
+    for (const n of view.nodes)
+      this.nodes.set(n.id, {
+        status: n.status,
+        attempts: n.attempts,
+        live: liveKey(n),
+        metricsSent: metricsOf(n) !== undefined,
+      });
+    const out: StreamMessage[] = [
+      { type: 'snapshot', ...this.stamp(), status: view.status, progress: view.progress, data: view },
+    ];
     out.push(...this.terminal(view));
     return out;
   }
@@ -87,41 +95,67 @@ export class JobDiffer {
     const out: StreamMessage[] = [];
     if (!this.started && view.status !== 'queued') {
       this.started = true;
-      out.push(this.msg('job_started', { status: 'running', progress: view.progress, data: { name: view.name, nodes: view.nodes.map((n) => ({ id: n.id, type: n.type })) } }));
+      out.push({
+        type: 'job_started',
+        ...this.stamp(),
+        status: 'running',
+        progress: view.progress,
+        data: { name: view.name, nodes: view.nodes.map((n) => ({ id: n.id, type: n.type })) },
+      });
     }
     for (const n of view.nodes) {
       const memo = this.nodes.get(n.id) ?? { status: 'pending', attempts: 0, live: '', metricsSent: false };
       if (n.status !== memo.status || (n.status === 'retrying' && n.attempts !== memo.attempts)) {
         // Polling can miss a short `running`: a node that completed or failed did run.
         if (FINISHED_RUNNING.has(n.status) && memo.status !== 'running') {
-          out.push(this.msg('node_status', { node_id: n.id, status: 'running', data: { type: n.type, inferred: true } }));
-        }
-        out.push(
-          this.msg('node_status', {
+          out.push({
+            type: 'node_status',
+            ...this.stamp(),
             node_id: n.id,
-            status: n.status,
-            data: {
-              type: n.type,
-              attempts: n.attempts,
-              ...(n.attempt !== undefined && { attempt: n.attempt }),
-              ...(n.lastFailure && { lastFailure: n.lastFailure }),
-              ...(n.error && { error: { message: n.error.message, type: n.error.type } }),
-              ...(n.durationMs !== undefined && { durationMs: n.durationMs }),
-              ...(n.output?.summary && n.status === 'completed' && { summary: n.output.summary }),
-            },
-          }),
-        );
+            status: 'running',
+            data: { type: n.type, inferred: true },
+          });
+        }
+        out.push({
+          type: 'node_status',
+          ...this.stamp(),
+          node_id: n.id,
+          status: n.status,
+          data: {
+            type: n.type,
+            attempts: n.attempts,
+            ...(n.attempt !== undefined && { attempt: n.attempt }),
+            ...(n.lastFailure && { lastFailure: n.lastFailure }),
+            ...(n.error && {
+              error: {
+                message: n.error.message,
+                type: n.error.type,
+                ...(n.error.where && { where: n.error.where }),
+                ...(n.error.stderrTail && { stderrTail: n.error.stderrTail }),
+              },
+            }),
+            ...(n.durationMs !== undefined && { durationMs: n.durationMs }),
+            ...(n.output?.summary && n.status === 'completed' && { summary: n.output.summary }),
+          },
+        });
         memo.status = n.status;
         memo.attempts = n.attempts;
       }
       const lk = liveKey(n);
-      if (lk && lk !== memo.live && (n.status === 'running' || n.status === 'retrying')) {
-        out.push(this.msg('node_progress', { node_id: n.id, status: n.status, ...(typeof n.live?.percent === 'number' && { progress: n.live.percent }), data: n.live }));
+      if (lk && n.live && lk !== memo.live && (n.status === 'running' || n.status === 'retrying')) {
+        out.push({
+          type: 'node_progress',
+          ...this.stamp(),
+          node_id: n.id,
+          status: n.status,
+          ...(typeof n.live.percent === 'number' && { progress: n.live.percent }),
+          data: n.live,
+        });
       }
       memo.live = lk;
       const metrics = metricsOf(n);
       if (metrics && !memo.metricsSent) {
-        out.push(this.msg('metrics', { node_id: n.id, data: metrics }));
+        out.push({ type: 'metrics', ...this.stamp(), node_id: n.id, data: metrics });
         memo.metricsSent = true;
       }
       this.nodes.set(n.id, memo);
@@ -131,10 +165,29 @@ export class JobDiffer {
   }
 
   private terminal(view: JobView): StreamMessage[] {
-    if (!TERMINAL.has(view.status)) return [];
+    if (!TERMINAL_JOB_STATUSES.has(view.status)) return [];
     this.finished = true;
-    const type = view.status === 'completed' ? 'job_completed' : view.status === 'failed' ? 'job_failed' : 'job_cancelled';
-    return [this.msg(type, { status: view.status, progress: view.progress, data: { counts: view.counts, recoverable: view.recoverable, completedAt: view.completedAt } })];
+    // Timed out is a failure; terminated is a stop from outside, like a cancel. `status` says which.
+    const type =
+      view.status === 'completed'
+        ? 'job_completed'
+        : view.status === 'failed' || view.status === 'timed_out'
+          ? 'job_failed'
+          : 'job_cancelled';
+    return [
+      {
+        type,
+        ...this.stamp(),
+        status: view.status,
+        progress: view.progress,
+        data: {
+          counts: view.counts,
+          recoverable: view.recoverable,
+          ...(view.completedAt && { completedAt: view.completedAt }),
+          ...(view.failure && { failure: view.failure }),
+        },
+      },
+    ];
   }
 }
 
@@ -155,15 +208,23 @@ export class StreamHub {
   private readonly jobs = new Map<string, Watched>();
   private closed = false;
 
+  private readonly maxFailures: number;
+  private readonly catchUpMs: number | undefined;
+  private readonly reuseMs: number;
+
   constructor(
-    private readonly client: TrainyardClient,
+    private readonly client: JobService,
     private readonly intervalMs = 250,
-    private readonly maxFailures = 40,
-  ) {}
+    opts: { maxFailures?: number; catchUpMs?: number; reuseMs?: number } = {},
+  ) {
+    this.maxFailures = opts.maxFailures ?? 40;
+    this.catchUpMs = opts.catchUpMs;
+    this.reuseMs = opts.reuseMs ?? STATUS_REUSE_MS;
+  }
 
   /** Starts a subscription from a view the caller already fetched (after its ownership check). */
   subscribe(jobId: string, firstView: JobView, sub: Subscriber): () => void {
-    const differ = new JobDiffer(jobId);
+    const differ = new JobDiffer(jobId, this.catchUpMs);
     for (const m of differ.first(firstView)) sub.send(m);
     if (differ.done) {
       sub.close('job finished');
@@ -198,13 +259,18 @@ export class StreamHub {
     if (this.jobs.get(jobId) !== w) return;
     let view: JobView;
     try {
-      view = await this.client.getJobStatus(jobId, {}, { maxAgeMs: Math.min(STATUS_REUSE_MS, this.intervalMs) });
+      view = await this.client.getJobStatus(jobId, {}, { maxAgeMs: Math.min(this.reuseMs, this.intervalMs) });
       w.failures = 0;
     } catch (err) {
       w.failures++;
       if (err instanceof JobNotFoundError || w.failures >= this.maxFailures) {
         for (const sub of [...w.subs.keys()]) {
-          sub.send({ type: 'error', job_id: jobId, data: { message: err instanceof JobNotFoundError ? 'job not found' : 'cannot reach Temporal' }, timestamp: new Date().toISOString() });
+          sub.send({
+            type: 'error',
+            job_id: jobId,
+            data: { message: err instanceof JobNotFoundError ? 'job not found' : 'cannot reach Temporal' },
+            timestamp: new Date().toISOString(),
+          });
           sub.close('error');
           this.unsubscribe(jobId, sub);
         }

@@ -3,17 +3,30 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { ApiError, zodDetails } from './errors';
 import type { Principal } from './auth';
-import type { OwnerScope } from '../sdk/types';
+import type { OwnerScope } from '../job-service/types';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 64;
 
 /** Parses a value with a schema; a failure is a 400 listing every problem with its path. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' | 'headers', code = 'invalid_request'): z.output<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'params' | 'headers',
+  code = 'invalid_request',
+): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const details = zodDetails(r.error, where);
-    throw new ApiError(400, code, `invalid ${where}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ').slice(0, 500)}`, details);
+    throw new ApiError(
+      400,
+      code,
+      `invalid ${where}: ${details
+        .map((d) => `${d.path}: ${d.message}`)
+        .join('; ')
+        .slice(0, 500)}`,
+      details,
+    );
   }
   return r.data;
 }
@@ -38,7 +51,14 @@ export function checkJsonShape(value: unknown): void {
   }
   if (bad.length) {
     const depthOnly = bad.every((b) => b.message.startsWith('nested'));
-    throw new ApiError(400, depthOnly ? 'too_deep' : 'forbidden_key', depthOnly ? 'request body is nested too deeply' : 'request body uses a forbidden key (__proto__, constructor, prototype)', bad);
+    throw new ApiError(
+      400,
+      depthOnly ? 'too_deep' : 'forbidden_key',
+      depthOnly
+        ? 'request body is nested too deeply'
+        : 'request body uses a forbidden key (__proto__, constructor, prototype)',
+      bad,
+    );
   }
 }
 
@@ -51,7 +71,11 @@ export function jsonBody(req: Request, opts: { optional?: boolean } = {}): unkno
     throw new ApiError(400, 'missing_body', 'a JSON request body is required');
   }
   if (!req.is('application/json')) {
-    throw new ApiError(415, 'unsupported_media_type', `Content-Type must be application/json (got ${JSON.stringify((req.get('content-type') ?? '').slice(0, 100) || 'none')})`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Content-Type must be application/json (got ${JSON.stringify((req.get('content-type') ?? '').slice(0, 100) || 'none')})`,
+    );
   }
   const body: unknown = req.body;
   if (body === undefined) throw new ApiError(400, 'missing_body', 'a JSON request body is required');

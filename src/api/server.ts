@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
-import { createApp } from './app';
+import { createApp, routeTableDeps } from './app';
 import { resolveDeps, type AppDeps, type ResolvedDeps } from './deps';
-import { handleStreamUpgrade } from './routes/stream';
+import { handleUpgrade } from './route-table';
+import { streamUpgradeHandlers } from './routes/stream';
 
 export interface ApiServerOptions extends AppDeps {
   /** Default: config.api.host. */
@@ -25,13 +26,19 @@ export interface ApiServer {
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const deps = resolveDeps(opts);
-  if (deps.keys.size === 0) deps.logger.warn({}, 'no API keys configured (TRAINYARD_API_KEYS / TRAINYARD_API_KEYS_FILE): every /v1 request will be refused');
+  if (deps.keys.size === 0)
+    deps.logger.warn(
+      {},
+      'no API keys configured (TRAINYARD_API_KEYS / TRAINYARD_API_KEYS_FILE): every /v1 request will be refused',
+    );
   const app = createApp(deps);
   const server = http.createServer(app);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const upgrades = streamUpgradeHandlers(deps, wss, deps.observeResponse);
+  const tableDeps = routeTableDeps(deps);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
-    handleStreamUpgrade(deps, wss, req, socket, head).catch((err: unknown) => {
+    handleUpgrade(upgrades, tableDeps, req, socket, head).catch((err: unknown) => {
       deps.logger.error({ err }, 'websocket upgrade failed');
       socket.destroy();
     });

@@ -1,4 +1,7 @@
-// The CLI's HTTP client: JSON in and out, X-API-Key, and errors people can act on.
+// The CLI's side of the SDK: one TrainyardClient per run, and the SDK's errors turned into messages
+// people can act on.
+import { ApiConnectionError, ApiError, ApiResponseError, TrainyardClient } from '../sdk/api-client';
+
 export interface CliEnv {
   url: string;
   apiKey?: string;
@@ -14,51 +17,44 @@ export class CliError extends Error {
   }
 }
 
-interface ApiErrorBody {
-  error?: { code?: string; message?: string; details?: { path: string; message: string }[] };
+export function clientFor(env: CliEnv): TrainyardClient {
+  return new TrainyardClient({ url: env.url, apiKey: env.apiKey });
 }
 
 /** Formats an API error: message, then every detail path as given. */
-export function formatApiError(status: number, body: ApiErrorBody | undefined): string {
-  const e = body?.error;
-  if (!e) return `request failed with HTTP ${status}`;
-  const lines = [`${e.message ?? 'request failed'} (HTTP ${status}${e.code ? `, ${e.code}` : ''})`];
-  for (const d of e.details ?? []) lines.push(`  ${d.path}: ${d.message}`);
+export function formatApiError(err: ApiError): string {
+  if (err.code === 'http_error') return err.message;
+  const lines = [`${err.message} (HTTP ${err.status}, ${err.code})`];
+  for (const d of err.details) lines.push(`  ${d.path}: ${d.message}`);
   return lines.join('\n');
 }
 
-function connectionHint(env: CliEnv, err: unknown): CliError {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new CliError(`cannot reach the Trainyard API at ${env.url} (${code}) — is \`npm start\` running? (set TRAINYARD_URL to point elsewhere)`);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The CliError for an error of the SDK (anything else is passed through). */
+export function cliErrorFrom(env: CliEnv, err: unknown): unknown {
+  if (err instanceof ApiError) {
+    if (err.status === 401 && !env.apiKey)
+      return new CliError(`${formatApiError(err)}\n  set TRAINYARD_API_KEY (npm start prints the dev key)`);
+    return new CliError(formatApiError(err));
   }
-  return new CliError(`request to ${env.url} failed: ${(err as Error).message}`);
+  if (err instanceof ApiConnectionError) {
+    if (err.code !== undefined && UNREACHABLE.has(err.code))
+      return new CliError(
+        `cannot reach the Trainyard API at ${env.url} (${err.code}) — is \`npm start\` running? (set TRAINYARD_URL to point elsewhere)`,
+      );
+    const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
+    return new CliError(`request to ${env.url} failed: ${cause}`);
+  }
+  if (err instanceof ApiResponseError) return new CliError(err.message);
+  return err;
 }
 
-export async function request(env: CliEnv, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  const h: Record<string, string> = { accept: 'application/json', ...headers };
-  if (env.apiKey) h['x-api-key'] = env.apiKey;
-  if (body !== undefined) h['content-type'] = 'application/json';
+/** Runs SDK calls, reporting their errors as CliErrors. */
+export async function api<T>(env: CliEnv, fn: (client: TrainyardClient) => Promise<T>): Promise<T> {
   try {
-    return await fetch(`${env.url.replace(/\/$/, '')}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fn(clientFor(env));
   } catch (err) {
-    throw connectionHint(env, err);
+    throw cliErrorFrom(env, err);
   }
-}
-
-export async function api<T>(env: CliEnv, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-  const res = await request(env, method, path, body, headers);
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) {
-    if (res.status === 401 && !env.apiKey) throw new CliError(`${formatApiError(res.status, parsed as ApiErrorBody)}\n  set TRAINYARD_API_KEY (npm start prints the dev key)`);
-    throw new CliError(formatApiError(res.status, parsed as ApiErrorBody));
-  }
-  return parsed as T;
 }

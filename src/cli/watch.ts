@@ -1,16 +1,10 @@
 // `trainyard watch`: follows a job over Server-Sent Events and shows per-node progress — bars
 // redrawn in place on a TTY, plain lines otherwise (CI logs). Resolves with the job's outcome.
-import { CliError, request, formatApiError, type CliEnv } from './http';
-
-interface StreamMessage {
-  type: string;
-  job_id: string;
-  node_id?: string;
-  status?: string;
-  progress?: number;
-  data?: Record<string, unknown> & { nodes?: { id: string; type: string; status?: string }[] };
-  timestamp: string;
-}
+import type { LiveProgress, StreamMessage } from '../http/contracts';
+import { StreamEndedError } from '../sdk/api-client';
+import { firstLine } from '../domain/failure-view';
+import { failureLines } from './failure';
+import { CliError, api, type CliEnv } from './http';
 
 interface NodeLine {
   id: string;
@@ -22,6 +16,7 @@ interface NodeLine {
 }
 
 export type Outcome = 'completed' | 'failed' | 'cancelled';
+const OUTCOMES = { job_completed: 'completed', job_failed: 'failed', job_cancelled: 'cancelled' } as const;
 
 const BAR = 24;
 
@@ -31,13 +26,13 @@ function bar(percent: number | undefined, status: string): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${String(Math.round(p)).padStart(3)}%`;
 }
 
-function liveDetail(d: Record<string, unknown> | undefined): string | undefined {
+function liveDetail(d: LiveProgress | undefined): string | undefined {
   if (!d) return undefined;
   const parts: string[] = [];
-  if (typeof d.epoch === 'number') parts.push(`epoch ${d.epoch}${typeof d.epochs === 'number' ? `/${d.epochs}` : ''}`);
-  if (typeof d.loss === 'number') parts.push(`loss ${d.loss.toFixed(4)}`);
-  if (typeof d.valMetric === 'number') parts.push(`val ${d.valMetric.toFixed(4)}`);
-  if (typeof d.message === 'string' && !parts.length) parts.push(d.message.slice(0, 60));
+  if (d.epoch !== undefined) parts.push(`epoch ${d.epoch}${d.epochs !== undefined ? `/${d.epochs}` : ''}`);
+  if (d.loss !== undefined) parts.push(`loss ${d.loss.toFixed(4)}`);
+  if (d.valMetric !== undefined) parts.push(`val ${d.valMetric.toFixed(4)}`);
+  if (d.message !== undefined && !parts.length) parts.push(d.message.slice(0, 60));
   return parts.join(' ') || undefined;
 }
 
@@ -66,62 +61,72 @@ export class WatchView {
   }
 
   handle(m: StreamMessage): Outcome | undefined {
-    const d = m.data ?? {};
     switch (m.type) {
       case 'snapshot': {
-        this.jobStatus = m.status ?? this.jobStatus;
-        for (const n of (d.nodes ?? []) as { id: string; type: string; status: string; live?: Record<string, unknown>; attempts?: number }[]) {
+        this.jobStatus = m.status;
+        for (const n of m.data.nodes) {
           const line = this.node(n.id, n.type);
           line.status = n.status;
-          line.percent = typeof n.live?.percent === 'number' ? n.live.percent : undefined;
+          line.percent = n.live?.percent;
           line.detail = liveDetail(n.live);
         }
-        this.line(`job ${m.job_id} ${m.status} (${Math.round(m.progress ?? 0)}%)`);
+        this.line(`job ${m.job_id} ${m.status} (${Math.round(m.progress)}%)`);
         break;
       }
       case 'job_started':
         this.jobStatus = 'running';
-        for (const n of d.nodes ?? []) this.node(n.id, n.type);
+        for (const n of m.data.nodes) this.node(n.id, n.type);
         this.line(`job ${m.job_id} started`);
         break;
       case 'node_status': {
-        const n = this.node(m.node_id ?? '?', typeof d.type === 'string' ? d.type : '');
-        n.status = m.status ?? n.status;
-        const attempt = typeof d.attempt === 'number' ? d.attempt : typeof d.attempts === 'number' ? d.attempts : undefined;
-        if (n.status === 'retrying') n.note = `retry, attempt ${attempt ?? '?'}${typeof d.lastFailure === 'string' ? `: ${d.lastFailure.split('\n')[0]!.slice(0, 80)}` : ''}`;
-        else if (n.status === 'failed') n.note = `FAILED${d.error && typeof (d.error as { message?: string }).message === 'string' ? `: ${(d.error as { message: string }).message.split('\n')[0]!.slice(0, 100)}` : ''}`;
-        else if (n.status === 'completed') n.note = typeof d.durationMs === 'number' ? `${(d.durationMs / 1000).toFixed(1)}s` : undefined;
+        const d = m.data;
+        const n = this.node(m.node_id, d.type);
+        n.status = m.status;
+        const attempt = d.attempt ?? d.attempts;
+        if (n.status === 'retrying')
+          n.note = `retry, attempt ${attempt ?? '?'}${d.lastFailure !== undefined ? `: ${d.lastFailure.split('\n')[0]!.slice(0, 80)}` : ''}`;
+        else if (n.status === 'failed') n.note = `FAILED${d.error ? `: ${firstLine(d.error.message)}` : ''}`;
+        else if (n.status === 'waiting_for_gpu') n.note = 'waiting for a GPU';
+        else if (n.status === 'completed')
+          n.note = d.durationMs !== undefined ? `${(d.durationMs / 1000).toFixed(1)}s` : undefined;
         else n.note = undefined;
         if (!d.inferred || !this.tty) this.line(`  ${n.id.padEnd(14)} ${n.status}${n.note ? `  (${n.note})` : ''}`);
         break;
       }
       case 'node_progress': {
-        const n = this.node(m.node_id ?? '?');
-        if (typeof m.progress === 'number') n.percent = m.progress;
-        n.detail = liveDetail(d);
-        if (n.detail || typeof m.progress === 'number') this.line(`  ${n.id.padEnd(14)} ${typeof m.progress === 'number' ? `${Math.round(m.progress)}% ` : ''}${n.detail ?? ''}`);
+        const n = this.node(m.node_id);
+        if (m.progress !== undefined) n.percent = m.progress;
+        n.detail = liveDetail(m.data);
+        if (n.detail || m.progress !== undefined)
+          this.line(
+            `  ${n.id.padEnd(14)} ${m.progress !== undefined ? `${Math.round(m.progress)}% ` : ''}${n.detail ?? ''}`,
+          );
         break;
       }
       case 'metrics':
-        this.line(`  ${(m.node_id ?? '').padEnd(14)} metrics ${JSON.stringify(d)}`);
-        this.node(m.node_id ?? '?').detail = Object.entries(d)
-          .filter(([, v]) => typeof v === 'number')
+        this.line(`  ${m.node_id.padEnd(14)} metrics ${JSON.stringify(m.data)}`);
+        this.node(m.node_id).detail = Object.entries(m.data)
+          .flatMap(([k, v]) => (typeof v === 'number' ? [`${k} ${v.toFixed(3)}`] : []))
           .slice(0, 3)
-          .map(([k, v]) => `${k} ${(v as number).toFixed(3)}`)
           .join(' ');
         break;
       case 'job_completed':
       case 'job_failed':
       case 'job_cancelled': {
-        const outcome = m.type.slice(4) as Outcome;
+        const outcome = OUTCOMES[m.type];
         this.jobStatus = outcome;
         this.render();
         if (this.tty) this.out.write('\n');
-        this.out.write(`job ${m.job_id} ${outcome.toUpperCase()}${outcome === 'failed' && d.recoverable ? ' (recoverable: trainyard recover ' + m.job_id + ')' : ''}\n`);
+        this.out.write(
+          `job ${m.job_id} ${outcome.toUpperCase()}${outcome === 'failed' && m.data.recoverable ? ' (recoverable: trainyard recover ' + m.job_id + ')' : ''}\n`,
+        );
+        // Which node failed, why, and what its script printed last.
+        if (m.type === 'job_failed' && m.data.failure)
+          for (const l of failureLines(m.data.failure)) this.out.write(`${l}\n`);
         return outcome;
       }
       case 'error':
-        throw new CliError(`stream error: ${String((d as { message?: string }).message ?? 'unknown')}`);
+        throw new CliError(`stream error: ${m.data.message}`);
     }
     this.render();
     return undefined;
@@ -132,7 +137,10 @@ export class WatchView {
     if (!this.tty) return;
     const lines = [...this.nodes.values()].map((n) => {
       const status = n.status.padEnd(9);
-      return `  ${n.id.slice(0, 16).padEnd(16)} ${n.type.padEnd(10)} ${bar(n.percent, n.status)} ${status} ${[n.detail, n.note].filter(Boolean).join('  ')}`.slice(0, 160);
+      return `  ${n.id.slice(0, 16).padEnd(16)} ${n.type.padEnd(10)} ${bar(n.percent, n.status)} ${status} ${[n.detail, n.note].filter(Boolean).join('  ')}`.slice(
+        0,
+        160,
+      );
     });
     lines.unshift(`job status: ${this.jobStatus}`);
     let s = this.drawn ? `\x1b[${this.drawn}A` : '';
@@ -144,31 +152,16 @@ export class WatchView {
 
 /** Follows /v1/jobs/:id/events until the terminal message; returns the outcome. */
 export async function watchJob(env: CliEnv, id: string, out: NodeJS.WriteStream = process.stdout): Promise<Outcome> {
-  const res = await request(env, 'GET', `/v1/jobs/${encodeURIComponent(id)}/events`, undefined, { accept: 'text/event-stream' });
-  if (!res.ok || !res.body) {
-    const body = await res.json().catch(() => undefined);
-    throw new CliError(formatApiError(res.status, body as never));
-  }
   const view = new WatchView(out);
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const data = event
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).trimStart())
-        .join('\n');
-      if (!data) continue;
-      const outcome = view.handle(JSON.parse(data) as StreamMessage);
+  return api(env, async (client) => {
+    for await (const m of client.watch(id)) {
+      const outcome = view.handle(m);
       if (outcome) return outcome;
     }
-  }
-  throw new CliError(`the event stream of job ${id} ended before the job finished`);
+    throw new StreamEndedError(id);
+  }).catch((err: unknown) => {
+    throw err instanceof StreamEndedError ? new CliError(err.message) : err;
+  });
 }
 
 export function exitCodeFor(outcome: Outcome): number {

@@ -265,7 +265,10 @@ export interface CriticalPath {
  * record; every node weighs 1 when omitted). Ties go to the chain with more nodes, then to the
  * earlier node in topological order. Throws DagCycleError.
  */
-export function criticalPath(input: DagInput, weights?: Readonly<Record<string, number>> | ((id: string) => number)): CriticalPath {
+export function criticalPath(
+  input: DagInput,
+  weights?: Readonly<Record<string, number>> | ((id: string) => number),
+): CriticalPath {
   const dag = toDag(input);
   const order = completeOrder(dag);
   const n = dag.ids.length;

@@ -15,13 +15,16 @@ export function parseDuration(value: string | number): number | null {
   return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
 }
 
-/** A duration field: accepts a string or ms number, yields milliseconds. */
+/** A duration field: accepts a string or ms number, yields milliseconds (a number, in JSON Schema too). */
 export const Duration = z
   .union([z.string().max(32), z.number()])
   .transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)}: use e.g. "500ms", "30s", "5m", "2h" or milliseconds` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid duration ${JSON.stringify(v)}: use e.g. "500ms", "30s", "5m", "2h" or milliseconds`,
+      });
       return z.NEVER;
     }
     if (ms > MAX_DURATION_MS) {
@@ -29,5 +32,6 @@ export const Duration = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  .pipe(z.number());
 export type Duration = z.output<typeof Duration>;

@@ -3,6 +3,10 @@
 import { z } from 'zod';
 import { Duration } from './duration';
 import { NodeType, RelativePath } from './node-types';
+import { NotifyTargets } from './notify';
+import { ForeachSpec, SweepGroup, Trial } from './sweep-spec';
+import { StepLimitsSpec } from './step-limits';
+import { CacheSpec } from './step-cache';
 
 export const LIMITS = {
   maxNodes: 10_000,
@@ -17,6 +21,8 @@ export const LIMITS = {
   /** Well under Temporal's 2,000 pending activities per run. */
   maxParallelism: 500,
   maxGpusPerNode: 64,
+  /** A node's `params`, as JSON. */
+  maxParamsBytes: 64 * 1024,
 } as const;
 
 export const NODE_ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
@@ -28,27 +34,47 @@ export const NodeId = z
 
 export const Priority = z.number().int().min(1).max(5);
 
+/** Free-form parameters for a command or template node (hyperparameters): JSON, size-limited. */
+export const Params = z
+  .record(z.string().min(1).max(128), z.unknown())
+  .refine((p) => JSON.stringify(p).length <= LIMITS.maxParamsBytes, {
+    message: `must be at most ${LIMITS.maxParamsBytes} bytes as JSON`,
+  });
+export type Params = z.infer<typeof Params>;
+
+/**
+ * A duration Temporal takes as a timeout or a retry interval: at least 1 ms. Temporal reads 0 as
+ * "unset" (a start-to-close of 0 makes the server refuse the activity; the SDK refuses zero retry
+ * intervals), so 0 is refused here, naming the field; leave the field out for the default.
+ */
+export const PositiveDuration = Duration.refine((ms) => ms >= 1, {
+  message: 'must be positive (at least 1ms); leave the field out for the default',
+});
+
 export const RetrySpec = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).default(3),
-  initialInterval: Duration.default(1000),
+  initialInterval: PositiveDuration.default(1000),
   backoffCoefficient: z.number().min(1).max(10).default(2),
-  maxInterval: Duration.default(60_000),
+  /** Not below initialInterval when both are given (validate.ts); the default is raised to initialInterval. */
+  maxInterval: PositiveDuration.default(60_000),
   nonRetryableErrors: z.array(z.string().min(1).max(128)).max(64).default([]),
 });
 export type RetrySpec = z.infer<typeof RetrySpec>;
 
 export const TimeoutSpec = z.strictObject({
   /** Per attempt. Default: the worker's default step timeout (30 min). */
-  startToClose: Duration.optional(),
+  startToClose: PositiveDuration.optional(),
   /** A step that sends no heartbeat for this long is retried elsewhere. */
-  heartbeat: Duration.optional(),
-  scheduleToStart: Duration.optional(),
+  heartbeat: PositiveDuration.optional(),
+  scheduleToStart: PositiveDuration.optional(),
 });
 export type TimeoutSpec = z.infer<typeof TimeoutSpec>;
 
 export const ResourcesSpec = z.strictObject({
   gpus: z.number().int().min(0).max(LIMITS.maxGpusPerNode).optional(),
   gpuMemoryGb: z.number().min(0).max(4096).default(0),
+  /** Command steps: memory, processes, open files, file size, CPU time and disk (src/domain/step-limits.ts). */
+  ...StepLimitsSpec.shape,
 });
 export type ResourcesSpec = z.infer<typeof ResourcesSpec>;
 
@@ -60,11 +86,26 @@ export const NodeSpec = z.strictObject({
   config: z.record(z.string().max(128), z.unknown()).default({}),
   /** A YAML/JSON file loaded into `config` at submit time (API/CLI); never reaches the workflow. */
   configPath: RelativePath.optional(),
+  /**
+   * Parameters of a command or template node's own code: snapshotted with the spec (so hashed into
+   * its specHash), delivered as JOB_INPUT.params and as params.json in the node's folder.
+   */
+  params: Params.optional(),
+  /** A YAML/JSON file loaded into `params` at submit time (inline `params` win); never reaches the workflow. */
+  paramsFile: RelativePath.optional(),
+  /** The step template this command node was expanded from at submit (set by the server from `type`). */
+  template: z.string().min(1).max(LIMITS.maxIdLength).optional(),
+  /** The sweep trial this node is (set by the server when it expands `matrix` / `sweep`, see sweeps.ts). */
+  trial: Trial.optional(),
+  /** Dynamic fan-out: run once per item of a list an upstream node produces (see ForeachSpec). */
+  foreach: ForeachSpec.optional(),
   resources: ResourcesSpec.prefault({}),
   retry: RetrySpec.prefault({}),
   timeout: TimeoutSpec.prefault({}),
   /** Optional estimate, used by the plan for critical path and GPU-time. */
   estimatedDuration: Duration.optional(),
+  /** Step cache: reuse the output of an earlier run of the same step on the same inputs (src/domain/step-cache.ts). */
+  cache: CacheSpec.optional(),
 });
 export type NodeSpec = z.infer<typeof NodeSpec>;
 export type NodeSpecInput = z.input<typeof NodeSpec>;
@@ -77,7 +118,9 @@ export const JobSpec = z.strictObject({
   tags: z.array(Tag).max(LIMITS.maxTags).default([]),
   metadata: z
     .record(z.string().min(1).max(128), z.string().max(LIMITS.maxMetadataValueLength))
-    .refine((m) => Object.keys(m).length <= LIMITS.maxMetadataEntries, { message: `at most ${LIMITS.maxMetadataEntries} entries` })
+    .refine((m) => Object.keys(m).length <= LIMITS.maxMetadataEntries, {
+      message: `at most ${LIMITS.maxMetadataEntries} entries`,
+    })
     .default({}),
   /** 1 highest … 5 lowest (Temporal's convention). */
   priority: Priority.default(3),
@@ -90,6 +133,12 @@ export const JobSpec = z.strictObject({
   /** How long a failed job stays open for `recover`; 0 = end at once. */
   recoveryWindow: Duration.default(24 * 3_600_000),
   nodes: z.array(NodeSpec).min(1).max(LIMITS.maxNodes),
+  /** Each sweep's settings, by swept node id (set by the server when it expands the sweeps). */
+  sweeps: z.record(z.string(), SweepGroup).optional(),
+  /** Webhooks POSTed when the job ends or waits for recover (signed; see src/domain/notify.ts). */
+  notify: NotifyTargets.optional(),
+  /** Step cache for every node (a node's own `cache` wins; `cache: false` opts it out). */
+  cache: CacheSpec.optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 export type JobSpecInput = z.input<typeof JobSpec>;
@@ -100,6 +149,8 @@ export const SingleJobSpec = z.strictObject({
   name: z.string().min(1).max(LIMITS.maxNameLength).optional(),
   config: z.record(z.string().max(128), z.unknown()).optional(),
   configPath: RelativePath.optional(),
+  params: Params.optional(),
+  paramsFile: RelativePath.optional(),
   outputDir: RelativePath.optional(),
   gpuCount: z.number().int().min(0).max(LIMITS.maxGpusPerNode).optional(),
   gpuMemoryGb: z.number().min(0).max(4096).optional(),
@@ -121,6 +172,8 @@ export function singleJobToDag(s: SingleJobSpec): JobSpecInput {
         type: s.jobType,
         ...(s.config !== undefined && { config: s.config }),
         ...(s.configPath !== undefined && { configPath: s.configPath }),
+        ...(s.params !== undefined && { params: s.params }),
+        ...(s.paramsFile !== undefined && { paramsFile: s.paramsFile }),
         resources: { gpus: s.gpuCount, gpuMemoryGb: s.gpuMemoryGb ?? 0 },
       },
     ],

@@ -2,7 +2,17 @@
 // Context-dependent rules (command allowlist, data root, pools) live in validate.ts.
 import { z } from 'zod';
 
-export const NODE_TYPES = ['dataset', 'split', 'preprocess', 'train', 'evaluate', 'export', 'visualize', 'command'] as const;
+export const NODE_TYPES = [
+  'dataset',
+  'split',
+  'preprocess',
+  'train',
+  'evaluate',
+  'export',
+  'visualize',
+  'command',
+  'select',
+] as const;
 export const NodeType = z.enum(NODE_TYPES);
 export type NodeType = z.infer<typeof NodeType>;
 
@@ -11,9 +21,12 @@ export const RelativePath = z
   .string()
   .min(1)
   .max(512)
-  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p) && !p.split(/[\\/]/).includes('..') && !p.includes('\0'), {
-    message: 'must be a relative path inside its root (no "..", no absolute path)',
-  });
+  .refine(
+    (p) => !p.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(p) && !p.split(/[\\/]/).includes('..') && !p.includes('\0'),
+    {
+      message: 'must be a relative path inside its root (no "..", no absolute path)',
+    },
+  );
 
 export const BUILTIN_DATASETS = ['iris', 'breast_cancer', 'diabetes', 'penguins', 'cars', 'wine'] as const;
 export const BuiltinDataset = z.enum(BUILTIN_DATASETS);
@@ -27,7 +40,10 @@ export const BUILTIN_DATASET_INFO = {
   penguins: { file: 'penguins.csv', target: 'Species', task: 'classification' },
   cars: { file: 'cars.csv', target: 'Miles_per_Gallon', task: 'regression' },
   wine: { file: 'wine.csv', target: 'class', task: 'classification' },
-} as const satisfies Record<BuiltinDataset, { file: string; target: string; task: 'classification' | 'regression' | 'clustering' }>;
+} as const satisfies Record<
+  BuiltinDataset,
+  { file: string; target: string; task: 'classification' | 'regression' | 'clustering' }
+>;
 
 export const DatasetConfig = z
   .strictObject({
@@ -40,12 +56,19 @@ export const DatasetConfig = z
     target: z.string().min(1).max(128).optional(),
     task: z.enum(['classification', 'regression', 'clustering']).optional(),
   })
-  .refine((c) => (c.name === undefined) !== (c.path === undefined), { message: 'give exactly one of "name" (built-in) or "path" (file)' });
+  .refine((c) => (c.name === undefined) !== (c.path === undefined), {
+    message: 'give exactly one of "name" (built-in) or "path" (file)',
+  });
 export type DatasetConfig = z.infer<typeof DatasetConfig>;
 
 export const SplitConfig = z.strictObject({
   testSize: z.number().min(0.1).max(0.5).default(0.2),
-  randomState: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  randomState: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(42),
   stratify: z.boolean().default(true),
 });
 export type SplitConfig = z.infer<typeof SplitConfig>;
@@ -68,7 +91,12 @@ export const TrainConfig = z.strictObject({
   batchSize: z.number().int().min(1).max(65_536).default(32),
   /** L2 weight decay (added to the weight gradients). 0.01 keeps the default MLP from over-fitting small tabular sets. */
   l2: z.number().min(0).max(10).default(0.01),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(42),
   /** Checkpoint weights + optimizer state every N epochs. */
   checkpointEvery: z.number().int().min(1).max(100_000).default(10),
   /** k for k-means. */
@@ -93,14 +121,22 @@ export const ExportConfig = z.strictObject({
 });
 export type ExportConfig = z.infer<typeof ExportConfig>;
 
-export const PLOT_KINDS = ['loss', 'confusion', 'roc', 'pred_vs_actual'] as const;
+/** `metrics`: the metrics history of each upstream command node (every numeric key it reported). */
+export const PLOT_KINDS = ['loss', 'confusion', 'roc', 'pred_vs_actual', 'metrics'] as const;
 export const VisualizeConfig = z.strictObject({
   /** Which plots; default: every plot that applies to the task. */
   plots: z.array(z.enum(PLOT_KINDS)).max(PLOT_KINDS.length).optional(),
 });
 export type VisualizeConfig = z.infer<typeof VisualizeConfig>;
 
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').max(128);
+/** `none`: the step has its own empty network namespace (loopback only); `host`: the host's network. */
+export const StepNetwork = z.enum(['none', 'host']);
+export type StepNetwork = z.infer<typeof StepNetwork>;
+
+const EnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .max(128);
 export const CommandConfig = z.strictObject({
   /** argv array — never a shell string. argv[0] must be on the worker's allowlist. */
   command: z.array(z.string().max(8192)).min(1).max(1024),
@@ -110,8 +146,33 @@ export const CommandConfig = z.strictObject({
   nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).max(255).default([]),
   /** Grace period between SIGTERM and SIGKILL on cancellation. */
   killGraceMs: z.number().int().min(0).max(600_000).default(5000),
+  /**
+   * The node's config file for the program (a template node's `config`): written into the node's
+   * folder as config.yaml / config.json; `{config}` in `command` or `env` is its path.
+   */
+  configFile: z.record(z.string().max(128), z.unknown()).optional(),
+  configFormat: z.enum(['yaml', 'json']).default('yaml'),
+  /**
+   * The step's network, chosen by the operator: set only from a step template's `network`
+   * (validation refuses it on a plain command node). Unset = the worker's TRAINYARD_STEP_NETWORK.
+   */
+  network: StepNetwork.optional(),
 });
 export type CommandConfig = z.infer<typeof CommandConfig>;
+
+/**
+ * The built-in `select` step: picks the best of its upstream nodes (a sweep's trials, or their
+ * per-trial evaluations) by `metric`, and writes a leaderboard of every one (src/domain/select.ts).
+ */
+export const SelectConfig = z.strictObject({
+  /**
+   * What to rank by: a key of an upstream output's `summary.metrics` (evaluate: accuracy, f1, r2…)
+   * or `summary.result` (command steps), or train's `valMetric` (also by its name, e.g. "accuracy").
+   */
+  metric: z.string().min(1).max(128),
+  mode: z.enum(['max', 'min']),
+});
+export type SelectConfig = z.infer<typeof SelectConfig>;
 
 /** Per-type config schema table. */
 export const NODE_CONFIG_SCHEMAS = {
@@ -123,6 +184,7 @@ export const NODE_CONFIG_SCHEMAS = {
   export: ExportConfig,
   visualize: VisualizeConfig,
   command: CommandConfig,
+  select: SelectConfig,
 } satisfies Record<NodeType, z.ZodType>;
 
 export interface NodeConfigs {
@@ -134,4 +196,5 @@ export interface NodeConfigs {
   export: ExportConfig;
   visualize: VisualizeConfig;
   command: CommandConfig;
+  select: SelectConfig;
 }

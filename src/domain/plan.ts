@@ -6,11 +6,16 @@ import { buildDag, criticalPath, stageIndices } from './dag';
 import { effectiveGpus, type JobSpec } from './job-spec';
 import { NodeType } from './node-types';
 import { queueKind, taskQueueFor } from './routing';
+import { Trial } from './sweep-spec';
 import { DEFAULT_POOL } from './task-queues';
 
 export const PlannedNode = z.object({
   id: z.string(),
   type: NodeType,
+  /** The step template a command node was expanded from. */
+  template: z.string().optional(),
+  /** The sweep trial the node is (expanded from `matrix` / `sweep`, or a `perTrial` copy). */
+  trial: Trial.optional(),
   /** Topological level (0 = no dependencies). */
   stage: z.number().int(),
   taskQueue: z.string(),
@@ -68,6 +73,8 @@ export function planJob(spec: JobSpec, opts: PlanOptions): JobPlan {
     return {
       id: node.id,
       type: node.type,
+      ...(node.template !== undefined && { template: node.template }),
+      ...(node.trial && { trial: node.trial }),
       stage: level[i]!,
       taskQueue: taskQueueFor(node, opts.queuePrefix, opts.pools),
       ...(gpuQueue && { pool: opts.pools[node.id] ?? DEFAULT_POOL }),

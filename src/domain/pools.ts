@@ -21,7 +21,10 @@ type PoolNode = Pick<NodeSpec, 'type'> & { resources: { gpus?: number | undefine
 /** The node's effective GPU request (train defaults to one GPU). */
 export function gpuRequest(node: PoolNode): GpuRequest {
   const gpuMemoryGb = node.resources.gpuMemoryGb ?? 0;
-  return { gpus: effectiveGpus({ type: node.type, resources: { gpus: node.resources.gpus, gpuMemoryGb } }), gpuMemoryGb };
+  return {
+    gpus: effectiveGpus({ type: node.type, resources: { gpus: node.resources.gpus, gpuMemoryGb } }),
+    gpuMemoryGb,
+  };
 }
 
 export function fitsPool(req: GpuRequest, pool: PoolSpec): boolean {
@@ -30,7 +33,9 @@ export function fitsPool(req: GpuRequest, pool: PoolSpec): boolean {
 
 /** Orders pools smallest first: fewest GPUs, then least memory, then name. */
 export function comparePools(a: PoolSpec, b: PoolSpec): number {
-  return a.gpusPerWorker - b.gpusPerWorker || a.memoryGb - b.memoryGb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return (
+    a.gpusPerWorker - b.gpusPerWorker || a.memoryGb - b.memoryGb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
 }
 
 /** The largest pool (most GPUs, then most memory, then name), or null when there is none. */

@@ -10,7 +10,13 @@ export function queueKind(node: Pick<NodeSpec, 'type' | 'resources'>): 'cpu' | '
   return 'cpu';
 }
 
-export function taskQueueFor(node: Pick<NodeSpec, 'id' | 'type' | 'resources'>, queuePrefix: string, pools: Record<string, string>): string {
+export function taskQueueFor(
+  node: Pick<NodeSpec, 'id' | 'type' | 'resources'>,
+  queuePrefix: string,
+  pools: Record<string, string>,
+  /** Route CPU nodes to the old CPU queue (job runs that started before CPU steps moved to the workflows queue). */
+  o: { legacyCpuQueue?: boolean } = {},
+): string {
   const q = queueNames(queuePrefix);
   const pool = pools[node.id] ?? DEFAULT_POOL;
   switch (queueKind(node)) {
@@ -19,6 +25,6 @@ export function taskQueueFor(node: Pick<NodeSpec, 'id' | 'type' | 'resources'>, 
     case 'gpu-train':
       return q.gpuTrain(pool);
     default:
-      return q.cpu;
+      return o.legacyCpuQueue ? q.legacyCpu : q.cpu;
   }
 }

@@ -6,8 +6,14 @@ export const DEFAULT_POOL = 'default';
 export interface QueueNames {
   /** Workflow tasks (the DAG interpreter). */
   workflows: string;
-  /** CPU step activities. */
+  /**
+   * CPU step activities: the workflows queue itself. The Worker that runs a job's workflow also runs
+   * its CPU steps, so the server hands a step back in the response to the workflow task that
+   * scheduled it (eager activity dispatch), skipping a round trip through matching.
+   */
   cpu: string;
+  /** Where CPU steps went before (executions started by older versions still schedule there). */
+  legacyCpu: string;
   gpuTrain(pool: string): string;
   gpuExport(pool: string): string;
 }
@@ -15,7 +21,8 @@ export interface QueueNames {
 export function queueNames(prefix: string = DEFAULT_QUEUE_PREFIX): QueueNames {
   return {
     workflows: `${prefix}-workflows`,
-    cpu: `${prefix}-cpu`,
+    cpu: `${prefix}-workflows`,
+    legacyCpu: `${prefix}-cpu`,
     gpuTrain: (pool) => `${prefix}-gpu-train-${pool}`,
     gpuExport: (pool) => `${prefix}-gpu-export-${pool}`,
   };

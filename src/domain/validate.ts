@@ -4,15 +4,18 @@
 // input are well-formed), and stay O(nodes + edges) for 10,000-node specs.
 import type { z } from 'zod';
 import { buildDag, findCycles, topologicalIndices } from './dag';
+import { Duration } from './duration';
 import { JobSpec, LIMITS, SingleJobSpec, isSingleJobForm, singleJobToDag } from './job-spec';
 import { NODE_CONFIG_SCHEMAS, NODE_TYPES, type NodeType } from './node-types';
+import { issueDetails, type ErrorDetail } from './issues';
+import { allowlistMayAdmit } from './allowlist';
+import { deniedEnvReason } from './step-env';
+import { STEP_LIMIT_KEYS, type StepLimits } from './step-limits';
+import { MAX_FOREACH_ITEMS, itemNodeId } from './sweep-spec';
 import { choosePool, describePool, describeRequest, gpuRequest, largestPool, type PoolSpec } from './pools';
 
-export interface ValidationError {
-  /** JSON path, e.g. "nodes[3].dependsOn[0]". */
-  path: string;
-  message: string;
-}
+/** One problem with the spec, at its JSON path ("nodes[3].dependsOn[0]"). */
+export type ValidationError = ErrorDetail;
 
 export interface ValidationContext {
   /** Executables a `command` node may run (TRAINYARD_ALLOWED_COMMANDS). Omitted = not checked (workflow re-validation). */
@@ -21,40 +24,46 @@ export interface ValidationContext {
   pools?: PoolSpec[];
   /** Reject nodes whose `configPath` was not loaded into `config` (the API/CLI set this after resolving files). */
   requireResolvedConfig?: boolean;
+  /** The deployment's step templates (TRAINYARD_STEP_TEMPLATES), named when a node type is unknown. */
+  templateNames?: string[];
+  /** The most a command node may ask for (TRAINYARD_STEP_LIMITS_MAX); omitted = not checked here (the worker checks). */
+  stepLimitsMax?: StepLimits;
+}
+
+/** "unknown node type": what may be used instead, built-ins and this deployment's templates. */
+function unknownTypeMessage(value: unknown, ctx: ValidationContext): string {
+  const templates = ctx.templateNames ?? [];
+  return `unknown node type ${JSON.stringify(value)}: use a built-in type (${NODE_TYPES.join(', ')})${
+    templates.length
+      ? ` or a step template of this deployment (${templates.join(', ')})`
+      : ' (this deployment registers no step templates)'
+  }`;
+}
+
+/** Replaces zod's enum message on `type` / `jobType` with one that lists the choices, templates included. */
+function nameUnknownTypes(errors: ValidationError[], body: unknown, ctx: ValidationContext): ValidationError[] {
+  return errors.map((e) => {
+    const m = /^nodes\[(\d+)\]\.type$/.exec(e.path);
+    const value = m ? rawNodes(body)[Number(m[1])] : e.path === 'jobType' && isRecord(body) ? body : undefined;
+    const type = isRecord(value) ? (m ? value.type : value.jobType) : undefined;
+    if (typeof type !== 'string' || asNodeType(type) !== undefined) return e;
+    return { path: e.path, message: unknownTypeMessage(type, ctx) };
+  });
 }
 
 export type ValidationResult = { ok: true; spec: JobSpec } | { ok: false; errors: ValidationError[] };
 
-export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
 /** At most this many cycles are reported (each costs a message, not time). */
 const MAX_REPORTED_CYCLES = 10;
-
-/** zod issues → errors; an unknown key gets its own path. */
-function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): ValidationError[] {
-  const out: ValidationError[] = [];
-  for (const issue of issues) {
-    const base = [...prefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: formatPath([...base, key]), message: `unknown field "${key}"` });
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.every((b) => b[0]?.code === 'invalid_type')) {
-      // "Invalid input" alone says nothing; name what each alternative expected.
-      const expected = [...new Set(issue.errors.map((b) => (b[0] as z.core.$ZodIssueInvalidType).expected))];
-      out.push({ path: formatPath(base), message: `Invalid input: expected ${expected.join(' or ')}` });
-    } else {
-      out.push({ path: formatPath(base), message: issue.message });
-    }
-  }
-  return out;
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const TYPE_BIT: Record<NodeType, number> = Object.fromEntries(NODE_TYPES.map((t, i) => [t, 1 << i])) as Record<NodeType, number>;
+const TYPE_BIT: Record<NodeType, number> = Object.fromEntries(NODE_TYPES.map((t, i) => [t, 1 << i])) as Record<
+  NodeType,
+  number
+>;
 /** Set on nodes whose ancestry is not fully known (unknown type upstream, dangling dependency). */
 const UNKNOWN_BIT = 1 << NODE_TYPES.length;
 
@@ -66,7 +75,16 @@ interface LooseNode {
   deps: { value: string; at: number }[];
   config: Record<string, unknown> | undefined;
   hasConfigPath: boolean;
+  hasParamsFile: boolean;
+  hasParams: boolean;
+  /** retry.initialInterval / retry.maxInterval in ms, when given and valid (undefined otherwise). */
+  retryIntervals: { initial: number; max: number | undefined };
+  template: unknown;
+  /** A sweep trial: trials of a lone swept node have no edges, and are not orphans. */
+  isTrial: boolean;
   resources: { gpus?: number; gpuMemoryGb?: number } | undefined;
+  /** `resources` as written (its limits are checked against the deployment's maxima). */
+  rawResources: Record<string, unknown> | undefined;
 }
 
 function asNodeType(v: unknown): NodeType | undefined {
@@ -87,16 +105,38 @@ function looseNode(raw: unknown): LooseNode {
     const okMem = mem === undefined || (typeof mem === 'number' && Number.isFinite(mem) && mem >= 0);
     resources =
       res && okGpus && okMem
-        ? { ...(gpus !== undefined && { gpus: gpus as number }), ...(mem !== undefined && { gpuMemoryGb: mem as number }) }
+        ? {
+            ...(gpus !== undefined && { gpus: gpus as number }),
+            ...(mem !== undefined && { gpuMemoryGb: mem as number }),
+          }
         : undefined;
   }
   return {
     id: typeof r.id === 'string' ? r.id : undefined,
     type,
     deps,
+    retryIntervals: retryIntervalsOf(r),
     config: r.config === undefined ? {} : isRecord(r.config) ? r.config : undefined,
     hasConfigPath: r.configPath !== undefined,
+    hasParamsFile: r.paramsFile !== undefined,
+    hasParams: r.params !== undefined,
+    template: r.template,
+    isTrial: r.trial !== undefined,
     resources,
+    rawResources: isRecord(r.resources) ? r.resources : undefined,
+  };
+}
+
+/** The retry intervals as written (not with the schema's defaults filled in). */
+function retryIntervalsOf(rawNode: unknown): LooseNode['retryIntervals'] {
+  const retry = isRecord(rawNode) && isRecord(rawNode.retry) ? rawNode.retry : {};
+  const interval = (v: unknown): number | undefined => {
+    const p = Duration.safeParse(v);
+    return p.success ? p.data : undefined;
+  };
+  return {
+    initial: retry.initialInterval === undefined ? 1000 : (interval(retry.initialInterval) ?? 0),
+    max: interval(retry.maxInterval),
   };
 }
 
@@ -109,7 +149,8 @@ function checkGraph(nodes: readonly LooseNode[], errors: ValidationError[]): voi
     if (node.id === undefined) return;
     const first = firstAt.get(node.id);
     if (first === undefined) firstAt.set(node.id, i);
-    else errors.push({ path: `nodes[${i}].id`, message: `duplicate id ${q(node.id)}: already used by nodes[${first}]` });
+    else
+      errors.push({ path: `nodes[${i}].id`, message: `duplicate id ${q(node.id)}: already used by nodes[${first}]` });
   });
 
   const referenced = new Set<string>();
@@ -123,7 +164,10 @@ function checkGraph(nodes: readonly LooseNode[], errors: ValidationError[]): voi
     for (const { value, at } of node.deps) {
       const prev = seen.get(value);
       if (prev !== undefined) {
-        errors.push({ path: `nodes[${i}].dependsOn[${at}]`, message: `${q(value)} is listed more than once (first at dependsOn[${prev}])` });
+        errors.push({
+          path: `nodes[${i}].dependsOn[${at}]`,
+          message: `${q(value)} is listed more than once (first at dependsOn[${prev}])`,
+        });
         continue;
       }
       seen.set(value, at);
@@ -161,7 +205,14 @@ function checkGraph(nodes: readonly LooseNode[], errors: ValidationError[]): voi
 
   if (nodes.length > 1) {
     nodes.forEach((node, i) => {
-      if (node.id === undefined || node.deps.length > 0 || referenced.has(node.id) || firstAt.get(node.id) !== i) return;
+      if (
+        node.id === undefined ||
+        node.isTrial ||
+        node.deps.length > 0 ||
+        referenced.has(node.id) ||
+        firstAt.get(node.id) !== i
+      )
+        return;
       errors.push({
         path: `nodes[${i}]`,
         message: `node ${q(node.id)} is not connected: it depends on nothing and nothing depends on it (a multi-node DAG has no orphans)`,
@@ -198,15 +249,25 @@ function connectionProblem(type: NodeType, mask: number): string | null {
     case 'export':
       return has('train') ? null : 'needs a "train" ancestor; it has none';
     case 'visualize':
-      return has('train') || has('evaluate') ? null : 'needs a "train" or "evaluate" ancestor; it has neither';
+      return has('train') || has('evaluate') || has('command')
+        ? null
+        : 'needs a "train", "evaluate" or "command" ancestor; it has none';
     // The built-in steps read what these ancestors write (dataset → table → split rows → fitted
     // features), so a missing link would only fail at run time; refuse it before anything starts.
     case 'split':
       return has('dataset') ? null : 'needs a "dataset" ancestor (split divides its table); it has none';
     case 'preprocess':
-      return has('split') ? null : 'needs a "split" ancestor (preprocessing is fitted on the training rows only); it has none';
+      return has('split')
+        ? null
+        : 'needs a "split" ancestor (preprocessing is fitted on the training rows only); it has none';
     case 'train':
-      return has('preprocess') ? null : 'needs a "preprocess" ancestor (train reads the preprocessed training rows); it has none';
+      return has('preprocess')
+        ? null
+        : 'needs a "preprocess" ancestor (train reads the preprocessed training rows); it has none';
+    case 'select':
+      return mask !== 0
+        ? null
+        : "needs upstream nodes to choose from (a sweep's trials, or their evaluations); it has none";
     default:
       return null;
   }
@@ -217,14 +278,71 @@ function checkNode(node: LooseNode, i: number, ctx: ValidationContext, errors: V
   const { type } = node;
   if (type === undefined) return;
   if (node.hasConfigPath && ctx.requireResolvedConfig) {
-    errors.push({ path: `nodes[${i}].configPath`, message: 'configPath must be resolved at submit time (load the file into "config" before validation)' });
+    errors.push({
+      path: `nodes[${i}].configPath`,
+      message: 'configPath must be resolved at submit time (load the file into "config" before validation)',
+    });
+  }
+  if (node.hasParamsFile && ctx.requireResolvedConfig) {
+    errors.push({
+      path: `nodes[${i}].paramsFile`,
+      message: 'paramsFile must be resolved at submit time (load the file into "params" before validation)',
+    });
+  }
+  if (type !== 'command' && (node.hasParams || node.hasParamsFile)) {
+    errors.push({
+      path: `nodes[${i}].${node.hasParams ? 'params' : 'paramsFile'}`,
+      message: `only command and step-template nodes take params; a ${type} node is configured through "config"`,
+    });
+  }
+  // The workflow raises a default maxInterval to initialInterval; one given below it is a mistake
+  // (Temporal refuses "MaximumInterval cannot be less than InitialInterval").
+  const { initial, max } = node.retryIntervals;
+  if (max !== undefined && max >= 1 && initial >= 1 && max < initial) {
+    errors.push({
+      path: `nodes[${i}].retry.maxInterval`,
+      message: `must not be below retry.initialInterval (${max}ms < ${initial}ms)`,
+    });
+  }
+  if (node.template !== undefined && type !== 'command') {
+    errors.push({
+      path: `nodes[${i}].template`,
+      message: 'only command nodes expanded from a step template carry "template"',
+    });
   }
   // A node still naming a configPath gets its config from that file later; check it then.
   if (node.config !== undefined && !node.hasConfigPath) {
     const schema: z.ZodType = NODE_CONFIG_SCHEMAS[type];
     const r = schema.safeParse(node.config);
-    if (!r.success) errors.push(...issueErrors(r.error.issues, ['nodes', i, 'config']));
-    if (type === 'command') checkCommand(node.config.command, i, ctx, errors);
+    if (!r.success) errors.push(...issueDetails(r.error.issues, ['nodes', i, 'config']));
+    if (type === 'command') {
+      checkCommand(node.config.command, i, ctx, errors);
+      checkCommandEnv(node.config.env, i, errors);
+      // The network is the operator's choice: a step template's `network`, never the node's.
+      if (node.config.network !== undefined && node.template === undefined)
+        errors.push({
+          path: `nodes[${i}].config.network`,
+          message: "is chosen by the operator (a step template's network, or TRAINYARD_STEP_NETWORK), not by the job",
+        });
+    }
+  }
+  if (type === 'command' && ctx.stepLimitsMax !== undefined && node.rawResources) {
+    for (const k of STEP_LIMIT_KEYS) {
+      const v = node.rawResources[k];
+      if (typeof v === 'number' && v > ctx.stepLimitsMax[k])
+        errors.push({
+          path: `nodes[${i}].resources.${k}`,
+          message: `${v} is over this deployment's maximum ${ctx.stepLimitsMax[k]} (TRAINYARD_STEP_LIMITS_MAX)`,
+        });
+    }
+  }
+  if (type !== 'command' && node.rawResources) {
+    for (const k of STEP_LIMIT_KEYS)
+      if (node.rawResources[k] !== undefined)
+        errors.push({
+          path: `nodes[${i}].resources.${k}`,
+          message: 'only command and step-template nodes run in the sandbox that enforces it',
+        });
   }
   if (ctx.pools !== undefined && node.resources !== undefined) {
     const req = gpuRequest({ type, resources: node.resources });
@@ -238,6 +356,14 @@ function checkNode(node: LooseNode, i: number, ctx: ValidationContext, errors: V
         }`,
       });
     }
+  }
+}
+
+function checkCommandEnv(env: unknown, i: number, errors: ValidationError[]): void {
+  if (!isRecord(env)) return;
+  for (const name of Object.keys(env)) {
+    const why = deniedEnvReason(name);
+    if (why) errors.push({ path: `nodes[${i}].config.env.${name}`, message: `may not be set: ${why}` });
   }
 }
 
@@ -257,7 +383,7 @@ function checkCommand(command: unknown, i: number, ctx: ValidationContext, error
     return;
   }
   const allowed = ctx.allowedCommands;
-  if (allowed === undefined || allowed.includes(exe)) return;
+  if (allowed === undefined || allowlistMayAdmit(allowed, exe)) return;
   const list = allowed.length > 0 ? allowed.join(', ') : '(none)';
   errors.push({
     path: `nodes[${i}].config.command[0]`,
@@ -279,15 +405,51 @@ function rawNodes(input: unknown): unknown[] {
 export function validateJob(input: unknown, ctx: ValidationContext = {}): ValidationResult {
   const errors: ValidationError[] = [];
   const parsed = JobSpec.safeParse(input);
-  if (!parsed.success) errors.push(...issueErrors(parsed.error.issues));
+  if (!parsed.success) errors.push(...nameUnknownTypes(issueDetails(parsed.error.issues), input, ctx));
   const raw = parsed.success ? parsed.data.nodes : rawNodes(input);
   // Beyond the size limit, the schema error is the answer; don't walk a huge graph.
   if (raw.length <= LIMITS.maxNodes) {
-    const nodes = raw.map(looseNode);
+    const written = rawNodes(input);
+    const nodes = raw.map((n, i) => ({ ...looseNode(n), retryIntervals: retryIntervalsOf(written[i]) }));
     checkGraph(nodes, errors);
     nodes.forEach((node, i) => checkNode(node, i, ctx, errors));
   }
+  if (parsed.success) {
+    checkTrials(parsed.data, errors);
+    checkForeach(parsed.data, errors);
+  }
   return errors.length > 0 || !parsed.success ? { ok: false, errors: byNode(errors) } : { ok: true, spec: parsed.data };
+}
+
+/** Every trial names a sweep of the job's `sweeps`, within its size (both are written by the expansion). */
+function checkTrials(spec: JobSpec, errors: ValidationError[]): void {
+  const sweeps = spec.sweeps ?? {};
+  spec.nodes.forEach((n, i) => {
+    if (!n.trial) return;
+    const g = sweeps[n.trial.group];
+    if (!g) errors.push({ path: `nodes[${i}].trial.group`, message: `names no sweep of the job ("sweeps")` });
+    else if (n.trial.index >= g.trials)
+      errors.push({ path: `nodes[${i}].trial.index`, message: `sweep ${q(n.trial.group)} has ${g.trials} trials` });
+  });
+}
+
+/** A foreach names one of the node's own dependencies, and its item ids fit the id limit. */
+function checkForeach(spec: JobSpec, errors: ValidationError[]): void {
+  spec.nodes.forEach((n, i) => {
+    const f = n.foreach;
+    if (!f) return;
+    if (!n.dependsOn.includes(f.node))
+      errors.push({
+        path: `nodes[${i}].foreach.node`,
+        message: `${q(f.node)} must be one of the node's dependsOn (${n.dependsOn.map(q).join(', ') || 'none'}): the list comes from a direct dependency`,
+      });
+    const longest = itemNodeId(n.id, MAX_FOREACH_ITEMS - 1, MAX_FOREACH_ITEMS);
+    if (longest.length > LIMITS.maxIdLength)
+      errors.push({
+        path: `nodes[${i}].id`,
+        message: `a foreach node's id must leave room for its items' ids (${q(longest)} is over ${LIMITS.maxIdLength} characters)`,
+      });
+  });
 }
 
 /** Job-level errors first, then each node's errors together, in node order (stable otherwise). */
@@ -307,6 +469,8 @@ function singlePath(path: string): string {
   const rules: [RegExp, string][] = [
     [/^nodes\[0\]\.config(?=$|[.[])/, 'config'],
     [/^nodes\[0\]\.configPath$/, 'configPath'],
+    [/^nodes\[0\]\.params(?=$|[.[])/, 'params'],
+    [/^nodes\[0\]\.paramsFile$/, 'paramsFile'],
     [/^nodes\[0\]\.resources\.gpus$/, 'gpuCount'],
     [/^nodes\[0\]\.resources\.gpuMemoryGb$/, 'gpuMemoryGb'],
     [/^nodes\[0\]\.resources$/, 'gpuCount'],
@@ -322,17 +486,49 @@ function singlePath(path: string): string {
  * becomes a one-node DAG. Single-job errors carry single-job paths (`jobType`, `config.testSize`).
  */
 export function validateSubmission(body: unknown, ctx: ValidationContext = {}): ValidationResult {
+  const r = validateSubmissionForm(body, ctx);
+  if (!r.ok) return r;
+  const errors = outputDirErrors(r.spec.outputDir);
+  return errors.length ? { ok: false, errors } : r;
+}
+
+/**
+ * `outputDir` is a folder inside the owner's namespace that no job folder can be above: job
+ * folders are `<owner>/<outputDir>/job-…`, so no segment may start with "job-" (that would put this
+ * job's folder inside another job's). Checked at submission only: the workflow's own validation of
+ * jobs already running stays as it was.
+ */
+export function outputDirErrors(outputDir: string): ValidationError[] {
+  const segs = outputDir
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '')
+    .split('/');
+  const bad = segs.find(
+    (s) => s === '' || s === '.' || s.includes('\\') || s.startsWith('job-') || s.startsWith('.trainyard-'),
+  );
+  if (bad === undefined) return [];
+  return [
+    {
+      path: 'outputDir',
+      message: bad.startsWith('job-')
+        ? `must not name a job's folder ("${bad}"): a job writes only into its own folder, <outputDir>/<its id>, inside its owner's namespace`
+        : `must be a plain relative folder (no empty, "." or reserved segment, no backslash)`,
+    },
+  ];
+}
+
+function validateSubmissionForm(body: unknown, ctx: ValidationContext): ValidationResult {
   if (!isSingleJobForm(body)) return validateJob(body, ctx);
   const single = SingleJobSpec.safeParse(body);
   if (!single.success) {
-    const errors = issueErrors(single.error.issues);
+    const errors = nameUnknownTypes(issueDetails(single.error.issues), body, ctx);
     // Still check the config against its type, so every problem shows at once.
     const b = body as Record<string, unknown>;
     const type = asNodeType(b.jobType);
     if (type !== undefined && isRecord(b.config) && b.configPath === undefined) {
       const schema: z.ZodType = NODE_CONFIG_SCHEMAS[type];
       const r = schema.safeParse(b.config);
-      if (!r.success) errors.push(...issueErrors(r.error.issues, ['config']));
+      if (!r.success) errors.push(...issueDetails(r.error.issues, ['config']));
     }
     return { ok: false, errors };
   }
@@ -342,7 +538,10 @@ export function validateSubmission(body: unknown, ctx: ValidationContext = {}): 
     ok: false,
     errors: r.errors.map((e) => {
       const path = singlePath(e.path);
-      const hint = e.path === 'nodes[0].dependsOn' ? '; a single-job submission runs one node, so use the DAG form ("nodes") to give it upstream steps' : '';
+      const hint =
+        e.path === 'nodes[0].dependsOn'
+          ? '; a single-job submission runs one node, so use the DAG form ("nodes") to give it upstream steps'
+          : '';
       return { path, message: e.message + hint };
     }),
   };

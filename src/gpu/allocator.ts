@@ -120,7 +120,8 @@ export class GpuAllocator {
    * with GpuRequestUnsatisfiableError when no combination of this worker's GPUs can ever fit.
    */
   acquire(req: GpuRequest, opts: AcquireOptions = {}): Promise<GpuLease> {
-    if (!Number.isInteger(req.gpus) || req.gpus < 0) return Promise.reject(new RangeError(`gpus must be a whole number ≥ 0 (got ${req.gpus})`));
+    if (!Number.isInteger(req.gpus) || req.gpus < 0)
+      return Promise.reject(new RangeError(`gpus must be a whole number ≥ 0 (got ${req.gpus})`));
     if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal.reason));
     if (!this.canSatisfy(req)) return Promise.reject(this.unsatisfiable(req));
     if (this.waiters.length === 0) {
@@ -144,7 +145,12 @@ export class GpuAllocator {
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
-      opts.onWaiting?.({ requested: req.gpus, free: this.freeCount(), eligible: this.eligible(req), ahead: this.waiters.length - 1 });
+      opts.onWaiting?.({
+        requested: req.gpus,
+        free: this.freeCount(),
+        eligible: this.eligible(req),
+        ahead: this.waiters.length - 1,
+      });
     });
   }
 
@@ -183,7 +189,8 @@ export class GpuAllocator {
 
   /** A slot now, or null; never waits. */
   tryReserveSlot(queue: string): GpuSlot | null {
-    if (this.waiters.length > 0 || this.slotWaiters.some((w) => w.queue === queue) || !this.slotAvailable(queue)) return null;
+    if (this.waiters.length > 0 || this.slotWaiters.some((w) => w.queue === queue) || !this.slotAvailable(queue))
+      return null;
     return this.newSlot(queue);
   }
 
@@ -248,7 +255,14 @@ export class GpuAllocator {
   snapshot(): AllocatorSnapshot {
     const devices = [...this.devices.values()]
       .sort((a, b) => a.gpu.index - b.gpu.index)
-      .map((d) => ({ index: d.gpu.index, uuid: d.gpu.uuid, name: d.gpu.name, memoryGb: d.gpu.memoryGb, heldBy: d.heldBy, retiring: d.retiring }));
+      .map((d) => ({
+        index: d.gpu.index,
+        uuid: d.gpu.uuid,
+        name: d.gpu.name,
+        memoryGb: d.gpu.memoryGb,
+        heldBy: d.heldBy,
+        retiring: d.retiring,
+      }));
     return {
       simulated: this.simulated,
       total: this.activeCount(),
@@ -256,7 +270,12 @@ export class GpuAllocator {
       devices,
       leases: [...this.leases].map(([id, indices]) => ({ id, indices: [...indices] })),
       waiting: this.waiters.length,
-      slots: { reserved: this.slots.size, used: [...this.slots.values()].filter((x) => x.used).length, capacity: this.activeCount(), waiting: this.slotWaiters.length },
+      slots: {
+        reserved: this.slots.size,
+        used: [...this.slots.values()].filter((x) => x.used).length,
+        capacity: this.activeCount(),
+        waiting: this.slotWaiters.length,
+      },
     };
   }
 
@@ -323,7 +342,12 @@ export class GpuAllocator {
     for (const d of devices) d.heldBy = id;
     const indices = devices.map((d) => d.gpu.index);
     this.leases.set(id, indices);
-    return Object.freeze({ id, indices: Object.freeze([...indices]), uuids: Object.freeze(devices.map((d) => d.gpu.uuid)), simulated: this.simulated });
+    return Object.freeze({
+      id,
+      indices: Object.freeze([...indices]),
+      uuids: Object.freeze(devices.map((d) => d.gpu.uuid)),
+      simulated: this.simulated,
+    });
   }
 
   private pump(): void {
@@ -338,7 +362,7 @@ export class GpuAllocator {
     }
     if (this.waiters.length > 0) return;
     // Slot waiters in arrival order; one whose queue cannot have a slot yet does not block others.
-    for (let i = 0; i < this.slotWaiters.length; ) {
+    for (let i = 0; i < this.slotWaiters.length;) {
       const w = this.slotWaiters[i]!;
       if (!this.slotAvailable(w.queue)) {
         i++;

@@ -24,7 +24,10 @@ export interface GpuInventory {
   source: string;
 }
 
-export const NVIDIA_SMI_ARGS = ['--query-gpu=index,uuid,name,memory.total,memory.used', '--format=csv,noheader,nounits'];
+export const NVIDIA_SMI_ARGS = [
+  '--query-gpu=index,uuid,name,memory.total,memory.used',
+  '--format=csv,noheader,nounits',
+];
 
 /**
  * Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total,memory.used --format=csv,noheader,nounits`
@@ -38,16 +41,27 @@ export function parseNvidiaSmi(text: string): GpuDevice[] {
     const cells = line.split(',').map((c) => c.trim());
     // GPU names do not contain commas in practice, but be lenient: everything between uuid and the
     // two memory columns is the name.
-    if (cells.length < 5) throw new Error(`nvidia-smi: cannot parse line "${line}" (expected index, uuid, name, memory.total, memory.used)`);
+    if (cells.length < 5)
+      throw new Error(
+        `nvidia-smi: cannot parse line "${line}" (expected index, uuid, name, memory.total, memory.used)`,
+      );
     const index = Number(cells[0]);
     const uuid = cells[1]!;
     const usedMiB = Number(cells[cells.length - 1]);
     const totalMiB = Number(cells[cells.length - 2]);
     const name = cells.slice(2, -2).join(',');
     if (!Number.isInteger(index) || index < 0 || !uuid || !Number.isFinite(totalMiB) || totalMiB <= 0) {
-      throw new Error(`nvidia-smi: cannot parse line "${line}" (expected index, uuid, name, memory.total, memory.used)`);
+      throw new Error(
+        `nvidia-smi: cannot parse line "${line}" (expected index, uuid, name, memory.total, memory.used)`,
+      );
     }
-    gpus.push({ index, uuid, name, memoryGb: round2(totalMiB / 1024), memoryUsedGb: Number.isFinite(usedMiB) ? round2(usedMiB / 1024) : 0 });
+    gpus.push({
+      index,
+      uuid,
+      name,
+      memoryGb: round2(totalMiB / 1024),
+      memoryUsedGb: Number.isFinite(usedMiB) ? round2(usedMiB / 1024) : 0,
+    });
   }
   return gpus.sort((a, b) => a.index - b.index);
 }
@@ -58,7 +72,8 @@ export function simulatedInventory(spec: string): GpuInventory {
   if (!m) throw new Error(`TRAINYARD_GPUS: "${spec}" is not COUNTxMEMORY_GB (e.g. 2x16)`);
   const count = Number(m[1]);
   const memoryGb = Number(m[2]);
-  if (count < 1 || count > 64 || memoryGb <= 0) throw new Error(`TRAINYARD_GPUS: "${spec}" must have 1..64 GPUs with a positive memory size`);
+  if (count < 1 || count > 64 || memoryGb <= 0)
+    throw new Error(`TRAINYARD_GPUS: "${spec}" must have 1..64 GPUs with a positive memory size`);
   const gpus = Array.from({ length: count }, (_, index) => ({
     index,
     uuid: `SIM-GPU-${index}`,
@@ -72,20 +87,28 @@ export function simulatedInventory(spec: string): GpuInventory {
 /** Runs nvidia-smi; resolves to its GPUs, or rejects (not installed, no driver, timeout, no GPU). */
 export function queryNvidiaSmi(opts: { command?: string; timeoutMs?: number } = {}): Promise<GpuDevice[]> {
   return new Promise((resolve, reject) => {
-    execFile(opts.command ?? 'nvidia-smi', NVIDIA_SMI_ARGS, { timeout: opts.timeoutMs ?? 10_000, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) {
-        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'nvidia-smi not found' : `${err.message.split('\n')[0]}${stderr ? `: ${String(stderr).trim().split('\n')[0]}` : ''}`;
-        reject(new Error(why));
-        return;
-      }
-      try {
-        const gpus = parseNvidiaSmi(String(stdout));
-        if (gpus.length === 0) reject(new Error('nvidia-smi lists no GPU'));
-        else resolve(gpus);
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
+    execFile(
+      opts.command ?? 'nvidia-smi',
+      NVIDIA_SMI_ARGS,
+      { timeout: opts.timeoutMs ?? 10_000, windowsHide: true },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why =
+            (err as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'nvidia-smi not found'
+              : `${err.message.split('\n')[0]}${stderr ? `: ${String(stderr).trim().split('\n')[0]}` : ''}`;
+          reject(new Error(why));
+          return;
+        }
+        try {
+          const gpus = parseNvidiaSmi(String(stdout));
+          if (gpus.length === 0) reject(new Error('nvidia-smi lists no GPU'));
+          else resolve(gpus);
+        } catch (e) {
+          reject(e as Error);
+        }
+      },
+    );
   });
 }
 
@@ -157,7 +180,8 @@ export function startRediscovery(initial: GpuInventory, opts: RediscoveryOptions
       .then((gpus) => {
         const change = diffInventory(last, gpus);
         last = gpus;
-        if (change.added.length || change.removed.length) opts.onChange({ gpus, simulated: false, source: 'nvidia-smi' }, change);
+        if (change.added.length || change.removed.length)
+          opts.onChange({ gpus, simulated: false, source: 'nvidia-smi' }, change);
       })
       .catch((err: Error) => opts.onError?.(err))
       .finally(() => {

@@ -3,9 +3,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GpuAssignment } from '../domain/step-io';
 
-export const gpuContext = new AsyncLocalStorage<GpuAssignment>();
+/** The step's GPUs, and how long this attempt waited for them (the step wrapper counts it in the node's usage). */
+export type GpuHold = GpuAssignment & { waitedMs?: number };
+
+export const gpuContext = new AsyncLocalStorage<GpuHold>();
 
 /** GPUs assigned to the current step, or undefined when it holds none. */
-export function currentGpus(): GpuAssignment | undefined {
+export function currentGpus(): GpuHold | undefined {
   return gpuContext.getStore();
 }

@@ -1,20 +1,14 @@
 // What /readyz reports about GPU pools: for every configured pool, the workers polling its train and
-// export task queues (from Temporal) and the GPUs each of them announced in its worker identity;
-// plus the GPU workers hosted by this process, with their live allocation.
+// export task queues (from Temporal) and the GPUs each of them announced in its worker identity.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { queueNames } from '../domain/task-queues';
-import type { AllocatorSnapshot, GpuAllocator } from './allocator';
+import type { AnnouncedGpus } from '../http/contracts';
 import type { GpuInventory } from './discovery';
 
-/** GPUs a worker announces in its identity: "<pid>@<host> gpu[pool=default gpus=2x16GB simulated]". */
-export interface AnnouncedGpus {
-  pool: string;
-  count: number;
-  memoryGb: number[];
-  simulated: boolean;
-}
+export type { AnnouncedGpus };
 
+/** A GPU worker's identity announces its GPUs: "<pid>@<host> gpu[pool=default gpus=2x16GB simulated]". */
 export function gpuWorkerIdentity(base: string, pool: string, inventory: GpuInventory): string {
   const mem = inventory.gpus.map((g) => g.memoryGb);
   const same = mem.every((m) => m === mem[0]);
@@ -26,7 +20,10 @@ export function parseGpuWorkerIdentity(identity: string): AnnouncedGpus | null {
   const m = /gpu\[pool=([a-z0-9-]+) gpus=(\d+)x(?:(\d+(?:\.\d+)?)|\[([\d./]*)\])GB( simulated)?\]/.exec(identity);
   if (!m) return null;
   const count = Number(m[2]);
-  const memoryGb = m[3] !== undefined ? Array.from({ length: count }, () => Number(m[3])) : (m[4] ?? '').split('/').filter(Boolean).map(Number);
+  const memoryGb =
+    m[3] !== undefined
+      ? Array.from({ length: count }, () => Number(m[3]))
+      : (m[4] ?? '').split('/').filter(Boolean).map(Number);
   return { pool: m[1]!, count, memoryGb, simulated: Boolean(m[5]) };
 }
 
@@ -51,39 +48,48 @@ export interface PoolReadiness {
   error?: string;
 }
 
-export interface LocalGpuWorker {
-  pool: string;
-  simulated: boolean;
-  source: string;
-  allocation: AllocatorSnapshot;
-}
-
-export interface GpuReadiness {
-  pools: PoolReadiness[];
-  /** GPU workers running in this process (empty for an API-only process). */
-  local: LocalGpuWorker[];
-}
-
 /**
  * Describes each pool's GPU-train and GPU-export activity task queues. Temporal lists a poller for
  * a few minutes after its last poll, so a just-killed worker may still show up briefly.
  */
-export async function describeGpuPools(client: Client, config: Pick<Config, 'queuePrefix' | 'gpuPools' | 'temporal'>, opts: { namespace?: string } = {}): Promise<PoolReadiness[]> {
+export async function describeGpuPools(
+  client: Client,
+  config: Pick<Config, 'queuePrefix' | 'gpuPools' | 'temporal'>,
+  opts: { namespace?: string } = {},
+): Promise<PoolReadiness[]> {
   const q = queueNames(config.queuePrefix);
   const namespace = opts.namespace ?? client.options.namespace ?? config.temporal.namespace;
   return Promise.all(
     config.gpuPools.map(async (p): Promise<PoolReadiness> => {
       const base = { pool: p.name, gpusPerWorker: p.gpusPerWorker, memoryGb: p.memoryGb };
       try {
-        const [train, exp] = await Promise.all([describeQueue(client, namespace, q.gpuTrain(p.name)), describeQueue(client, namespace, q.gpuExport(p.name))]);
+        const [train, exp] = await Promise.all([
+          describeQueue(client, namespace, q.gpuTrain(p.name)),
+          describeQueue(client, namespace, q.gpuExport(p.name)),
+        ]);
         const byIdentity = new Map<string, AnnouncedGpus | null>();
         for (const poller of [...train.pollers, ...exp.pollers]) byIdentity.set(poller.identity, poller.gpus);
         const workers = [...byIdentity].map(([identity, gpus]) => ({ identity, gpus }));
         const both = train.pollers.some((t) => exp.pollers.some((e) => e.identity === t.identity));
-        return { ...base, train, export: exp, workers, gpus: workers.reduce((n, w) => n + (w.gpus?.count ?? 0), 0), ready: both };
+        return {
+          ...base,
+          train,
+          export: exp,
+          workers,
+          gpus: workers.reduce((n, w) => n + (w.gpus?.count ?? 0), 0),
+          ready: both,
+        };
       } catch (err) {
         const empty = (taskQueue: string): QueuePollers => ({ taskQueue, pollers: [] });
-        return { ...base, train: empty(q.gpuTrain(p.name)), export: empty(q.gpuExport(p.name)), workers: [], gpus: 0, ready: false, error: (err as Error).message };
+        return {
+          ...base,
+          train: empty(q.gpuTrain(p.name)),
+          export: empty(q.gpuExport(p.name)),
+          workers: [],
+          gpus: 0,
+          ready: false,
+          error: (err as Error).message,
+        };
       }
     }),
   );
@@ -103,26 +109,13 @@ async function describeQueue(client: Client, namespace: string, taskQueue: strin
     taskQueue,
     pollers: (res.pollers ?? []).map((p) => ({
       identity: p.identity ?? '',
-      lastAccessTime: p.lastAccessTime?.seconds != null ? new Date(Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6)).toISOString() : null,
+      lastAccessTime:
+        p.lastAccessTime?.seconds != null
+          ? new Date(
+              Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6),
+            ).toISOString()
+          : null,
       gpus: parseGpuWorkerIdentity(p.identity ?? ''),
     })),
   };
-}
-
-const localWorkers = new Set<{ pool: string; inventory: GpuInventory; allocator: GpuAllocator }>();
-
-/** Called by createGpuWorkers; returns an unregister function (called when the workers stop). */
-export function registerLocalGpuWorker(entry: { pool: string; inventory: GpuInventory; allocator: GpuAllocator }): () => void {
-  localWorkers.add(entry);
-  return () => localWorkers.delete(entry);
-}
-
-/** GPU workers hosted by this process and their live allocation. */
-export function localGpuWorkers(): LocalGpuWorker[] {
-  return [...localWorkers].map((w) => ({ pool: w.pool, simulated: w.inventory.simulated, source: w.inventory.source, allocation: w.allocator.snapshot() }));
-}
-
-/** Everything /readyz needs about GPUs. */
-export async function gpuReadiness(client: Client, config: Pick<Config, 'queuePrefix' | 'gpuPools' | 'temporal'>): Promise<GpuReadiness> {
-  return { pools: await describeGpuPools(client, config), local: localGpuWorkers() };
 }

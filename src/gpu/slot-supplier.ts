@@ -21,7 +21,15 @@
 //
 // One supplier (one allocator) is shared by the train and export Workers of a process, because they
 // share the GPUs.
-import type { CustomSlotSupplier, SlotPermit, SlotReserveContext, TunerHolder, ActivitySlotInfo, SlotMarkUsedContext, SlotReleaseContext } from '@temporalio/worker';
+import type {
+  CustomSlotSupplier,
+  SlotPermit,
+  SlotReserveContext,
+  TunerHolder,
+  ActivitySlotInfo,
+  SlotMarkUsedContext,
+  SlotReleaseContext,
+} from '@temporalio/worker';
 import type { GpuAllocator, GpuSlot } from './allocator';
 import { abortError } from './allocator';
 

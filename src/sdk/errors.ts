@@ -21,7 +21,10 @@ export class TrainyardError extends Error {
 
 /** 400: the spec (or another input) is invalid; `details` lists every problem. */
 export class SpecValidationError extends TrainyardError {
-  constructor(details: ErrorDetail[], message = `invalid job spec: ${details.length} problem${details.length === 1 ? '' : 's'}`) {
+  constructor(
+    details: ErrorDetail[],
+    message = `invalid job spec: ${details.length} problem${details.length === 1 ? '' : 's'}`,
+  ) {
     super(400, 'validation_failed', message, details);
     this.name = 'SpecValidationError';
   }
@@ -40,5 +43,13 @@ export class JobConflictError extends TrainyardError {
   constructor(code: 'illegal_transition' | 'idempotency_conflict', message: string) {
     super(409, code, message);
     this.name = 'JobConflictError';
+  }
+}
+
+/** 413: an input is larger than a limit (a request budget, or a Temporal payload limit); the message names it. */
+export class PayloadTooLargeError extends TrainyardError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(413, 'payload_too_large', message, details);
+    this.name = 'PayloadTooLargeError';
   }
 }

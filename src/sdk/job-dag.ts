@@ -64,7 +64,11 @@ export class JobDAG {
 
   /** The spec, ready for submitJob or a job file (a deep-enough copy: later changes to the builder don't leak in). */
   toSpec(): JobSpecInput {
-    return { ...this.options, name: this.name, nodes: this.nodes.map((n) => ({ ...n, dependsOn: [...(n.dependsOn ?? [])] })) };
+    return {
+      ...this.options,
+      name: this.name,
+      nodes: this.nodes.map((n) => ({ ...n, dependsOn: [...(n.dependsOn ?? [])] })),
+    };
   }
 
   /** Runs the shared validator (same rules as the API; pass the server's allowlist and pools to check those too). */
@@ -80,7 +84,8 @@ export class JobDAG {
     try {
       return stages(this.nodes);
     } catch (e) {
-      if (e instanceof DagCycleError) throw new Error(`JobDAG "${this.name}" has a dependency cycle: ${e.cycle.join(' -> ')}`);
+      if (e instanceof DagCycleError)
+        throw new Error(`JobDAG "${this.name}" has a dependency cycle: ${e.cycle.join(' -> ')}`);
       if (e instanceof DagError) throw new Error(`JobDAG "${this.name}": ${e.message}`);
       throw e;
     }

@@ -8,23 +8,43 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../domain/search-attributes';
 import { resolveTemporalCli } from './cli-path';
+import { describeHolder, findPortHolder, isOurDevServer, stopProcess } from './port-holder';
 
 export interface DevServerOptions {
   /** SQLite file; omitted = in-memory (state lost at exit). */
   dbFile?: string;
+  /**
+   * SQLite pragmas for a `dbFile` (`--sqlite-pragma`). Default: WAL journal, synchronous=NORMAL —
+   * commits reach the OS without an fsync each, so they survive the server being killed (not a
+   * power loss); with SQLite's defaults (rollback journal, synchronous=FULL) every commit fsyncs and
+   * a dependent step costs ~85 ms more (bench/README.md).
+   */
+  sqlitePragmas?: Record<string, string>;
   /** gRPC port; 0 = pick a free one. */
   port?: number;
   /** Web UI port; 0 = pick a free one; null = headless. */
   uiPort?: number | null;
+  /** Prometheus metrics port (`/metrics`); omitted = no metrics endpoint. */
+  metricsPort?: number;
   ip?: string;
   namespace?: string;
   cli?: string;
+  /** Searched for `temporal` when `cli` and the project's copy are missing (Config.temporal.searchPath). */
+  searchPath?: string;
   /** Extra `--dynamic-config-value KEY=JSON` settings. */
   dynamicConfig?: Record<string, unknown>;
   /** Where the server's own output goes (default: inherited stderr at warn level). */
   logFile?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   readyTimeoutMs?: number;
+  /**
+   * A port held by a dev server on this same `dbFile` (one a SIGKILLed `npm start` left behind):
+   * 'stop' stops it and starts afresh (the state is in the file, nothing is lost); 'fail' (default)
+   * reports it.
+   */
+  leftover?: 'stop' | 'fail';
+  /** Progress notes (a leftover server being stopped). */
+  log?: (line: string) => void;
 }
 
 export interface DevServer {
@@ -41,16 +61,31 @@ export interface DevServer {
 }
 
 /**
- * Dynamic config Trainyard always sets: one task-queue partition, so priority order is strict
- * across the whole queue (priority is enforced per partition); updates enabled.
+ * Dynamic config Trainyard always sets (bench/README.md has the measurements behind each):
+ * - one task-queue partition, so priority order is strict across the whole queue (priority is
+ *   enforced per partition); fair share between owners' fairness keys (off by default in 1.31);
+ * - transfer queue reads up to 10,000/s instead of 20/s: the history service reads new transfer
+ *   tasks (a workflow task or an activity task to dispatch) at most `transferProcessorMaxPollRPS`
+ *   times a second per shard, and the dev server has one shard, so at the default every dependent
+ *   step waited ~50 ms twice (100 ms a hop for any SDK). Timer and visibility queues likewise;
+ * - eager activity dispatch: a step scheduled on the workflow's own queue comes back in the
+ *   response to the workflow task that scheduled it (the CPU worker runs both);
+ * - updates enabled.
  */
 export const BASE_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
   'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'history.timerProcessorMaxPollRPS': 10_000,
+  'history.visibilityProcessorMaxPollRPS': 10_000,
+  'system.enableActivityEagerExecution': true,
   'frontend.enableUpdateWorkflowExecution': true,
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
 };
+
+export const DEFAULT_SQLITE_PRAGMAS: Record<string, string> = { journal_mode: 'WAL', synchronous: 'NORMAL' };
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,17 +119,20 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const port = opts.port || (await freePort(ip));
   const uiPort = opts.uiPort === null ? null : opts.uiPort || (await freePort(ip));
   const namespace = opts.namespace ?? 'default';
-  const cli = resolveTemporalCli(opts.cli);
-  if (await isPortOpen(port, ip)) throw new Error(`port ${port} on ${ip} is already in use — is another Temporal server (or \`npm start\`) running?`);
-  if (uiPort !== null && (await isPortOpen(uiPort, ip))) throw new Error(`UI port ${uiPort} on ${ip} is already in use`);
+  const cli = resolveTemporalCli(opts.cli, opts.searchPath);
+  await claimPort(port, ip, 'port', opts);
+  if (uiPort !== null) await claimPort(uiPort, ip, 'UI port', opts);
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace];
   args.push('--log-level', opts.logLevel ?? 'warn', '--log-format', 'json');
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', ip);
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    for (const [k, v] of Object.entries(opts.sqlitePragmas ?? DEFAULT_SQLITE_PRAGMAS))
+      args.push('--sqlite-pragma', `${k}=${v}`);
   }
   for (const [k, v] of Object.entries({ ...BASE_DYNAMIC_CONFIG, ...opts.dynamicConfig })) {
     args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
@@ -117,7 +155,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   for (;;) {
     if (exited) {
       const e = exited as { code: number | null; signal: NodeJS.Signals | null };
-      throw new Error(`temporal server exited during start-up (code ${e.code}, signal ${e.signal})${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+      throw new Error(
+        `temporal server exited during start-up (code ${e.code}, signal ${e.signal})${opts.logFile ? `; see ${opts.logFile}` : ''}`,
+      );
     }
     if (await isReady(address, namespace)) break;
     if (Date.now() > deadline) {
@@ -139,7 +179,39 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     child.kill('SIGKILL');
     await exitPromise;
   };
-  return { address, port, uiPort, uiUrl: uiPort === null ? null : `http://${ip}:${uiPort}`, namespace, process: child, stop, kill };
+  return {
+    address,
+    port,
+    uiPort,
+    uiUrl: uiPort === null ? null : `http://${ip}:${uiPort}`,
+    namespace,
+    process: child,
+    stop,
+    kill,
+  };
+}
+
+/**
+ * Throws when the port is taken, naming the process that holds it; a leftover dev server on our own
+ * db file is stopped instead when `opts.leftover` is 'stop'.
+ */
+async function claimPort(port: number, ip: string, what: string, opts: DevServerOptions): Promise<void> {
+  if (!(await isPortOpen(port, ip))) return;
+  const holder = findPortHolder(port);
+  const ours = holder !== undefined && opts.dbFile !== undefined && isOurDevServer(holder, opts.dbFile);
+  if (ours && opts.leftover === 'stop') {
+    opts.log?.(
+      `${what} ${port} is held by a Temporal dev server left behind on this state (${opts.dbFile}, pid ${holder.pid}; its \`npm start\` did not stop it): stopping it and starting afresh`,
+    );
+    await stopProcess(holder.pid);
+    if (!(await isPortOpen(port, ip))) return;
+  }
+  throw new Error(
+    `${what} ${port} on ${ip} is already in use ${describeHolder(holder)}` +
+      (ours
+        ? ` — a Temporal dev server on this state (${opts.dbFile}) left behind by an \`npm start\` that did not shut down; \`npm start\` stops it itself, or stop it with \`kill ${holder.pid}\``
+        : ' — stop it, or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT)'),
+  );
 }
 
 /** The server is ready when the namespace can be described (search attributes registered too). */

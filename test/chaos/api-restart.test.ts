@@ -23,14 +23,25 @@ describe('API restart during a burst of idempotent submissions', () => {
   let api: ApiServer | undefined;
 
   const start = async () => {
-    api = await startApiServer({ client: t.client, config, port, host: '127.0.0.1', logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    api = await startApiServer({
+      client: t.client,
+      config,
+      port,
+      host: '127.0.0.1',
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
   };
 
   beforeAll(async () => {
     t = await startTestTemporal();
     const home = path.join(t.tmpDir, 'home');
     fs.mkdirSync(path.join(home, 'artifacts'), { recursive: true });
-    config = loadConfig({ TRAINYARD_HOME: home, TRAINYARD_API_KEYS: `${OWNER}:${KEY}`, TRAINYARD_QUEUE_PREFIX: 'chaos-burst', TRAINYARD_LOG_LEVEL: 'silent' });
+    config = loadConfig({
+      TRAINYARD_HOME: home,
+      TRAINYARD_API_KEYS: `${OWNER}:${KEY}`,
+      TRAINYARD_QUEUE_PREFIX: 'chaos-burst',
+      TRAINYARD_LOG_LEVEL: 'silent',
+    });
     port = await freePort();
     await start();
   });
@@ -79,10 +90,20 @@ describe('API restart during a burst of idempotent submissions', () => {
       }
     });
     const chaos = (async () => {
-      await waitFor(() => acks.size >= SUBMISSIONS / 4, { timeoutMs: 60_000, intervalMs: 10, what: 'a quarter of the burst acknowledged' });
+      await waitFor(() => acks.size >= SUBMISSIONS / 4, {
+        timeoutMs: 60_000,
+        intervalMs: 10,
+        what: 'a quarter of the burst acknowledged',
+      });
       await api!.close();
       api = undefined;
-      await sleep(500);
+      // Down until clients have been refused (they retry every 25 ms), then back.
+      const refusedBefore = errorsSeen;
+      await waitFor(() => errorsSeen >= refusedBefore + CONCURRENCY, {
+        timeoutMs: 30_000,
+        intervalMs: 10,
+        what: 'clients refused while the API is down',
+      });
       await start();
       restarted = true;
     })();
@@ -96,13 +117,20 @@ describe('API restart during a burst of idempotent submissions', () => {
     expect(new Set(ids).size).toBe(SUBMISSIONS);
 
     // Visibility: exactly one workflow per acknowledged job, and no others for this owner.
-    const total = await waitFor(async () => {
-      const c = (await t.client.workflow.count(`JobOwner = "${OWNER}"`)).count;
-      return c >= SUBMISSIONS ? c : undefined;
-    }, { timeoutMs: 30_000, what: 'visibility to catch up' });
+    const total = await waitFor(
+      async () => {
+        const c = (await t.client.workflow.count(`JobOwner = "${OWNER}"`)).count;
+        return c >= SUBMISSIONS ? c : undefined;
+      },
+      { timeoutMs: 30_000, what: 'visibility to catch up' },
+    );
     expect(total).toBe(SUBMISSIONS);
-    const perId = await Promise.all(ids.map(async (id) => (await t.client.workflow.count(`WorkflowId = "${id}"`)).count));
+    const perId = await Promise.all(
+      ids.map(async (id) => (await t.client.workflow.count(`WorkflowId = "${id}"`)).count),
+    );
     expect(perId.filter((c) => c !== 1)).toEqual([]);
-    console.log(`api restart: ${SUBMISSIONS} keys, ${[...acks.values()].reduce((a, l) => a + l.length, 0)} acknowledgements, ${errorsSeen} refused/failed tries during the restart; ${total} workflows for the owner`);
+    console.log(
+      `api restart: ${SUBMISSIONS} keys, ${[...acks.values()].reduce((a, l) => a + l.length, 0)} acknowledgements, ${errorsSeen} refused/failed tries during the restart; ${total} workflows for the owner`,
+    );
   });
 });

@@ -9,7 +9,8 @@ export function faultRateFromEnv(env: Record<string, string | undefined> = proce
   const raw = env.TRAINYARD_FAULT_RATE;
   if (raw === undefined || raw === '') return 0;
   const rate = Number(raw);
-  if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new Error(`TRAINYARD_FAULT_RATE must be a number in [0, 1], got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new Error(`TRAINYARD_FAULT_RATE must be a number in [0, 1], got ${JSON.stringify(raw)}`);
   return rate;
 }
 

@@ -3,7 +3,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
-import { startJobWorkflow } from '../../src/temporal/start-job';
+import { startJobWorkflow } from '../../src/job-service/submission';
 import { makeSnapshot, withWorkers } from '../helpers/job-harness';
 import { startTestTemporal, uniqueId, workflowBundle, type TestTemporal } from '../helpers/temporal';
 import { createFaultyStep, expectedOutcome, faultRateFromEnv, type FaultStats } from './fault-activity';
@@ -14,7 +14,10 @@ const SEED = Number(process.env.TRAINYARD_FAULT_SEED ?? 20240607);
 const RATE = faultRateFromEnv({ TRAINYARD_FAULT_RATE: process.env.TRAINYARD_FAULT_RATE ?? '0.3' });
 
 /** A diamond (a → b, c → d) with maxAttempts 1, 2 or 3 depending on the job. */
-function diamond(i: number): { spec: Omit<JobSpecInput, 'name'>; nodes: { id: string; dependsOn: string[]; maxAttempts: number }[] } {
+function diamond(i: number): {
+  spec: Omit<JobSpecInput, 'name'>;
+  nodes: { id: string; dependsOn: string[]; maxAttempts: number }[];
+} {
   const maxAttempts = 1 + (i % 3);
   const nodes = [
     { id: 'a', dependsOn: [] as string[] },
@@ -52,21 +55,36 @@ describe('fault injection: 100 concurrent jobs', () => {
     const prefix = uniqueId('chaos-fault');
     const stats: FaultStats = { calls: 0, injected: 0 };
     const jobs = Array.from({ length: JOBS }, (_, i) => ({ id: uniqueId(`fault-${i}`), ...diamond(i) }));
-    const outcomes = await withWorkers(t, await workflowBundle(), prefix, { command: createFaultyStep({ seed: SEED, rate: RATE, stats }) }, async () => {
-      const handles = await Promise.all(jobs.map((j) => startJobWorkflow(t.client, makeSnapshot(j.id, prefix, j.spec))));
-      const deadline = AbortSignal.timeout(240_000);
-      return Promise.all(
-        handles.map(async (h) => {
-          try {
-            const p = await Promise.race([h.result(), new Promise<never>((_, rej) => deadline.addEventListener('abort', () => rej(new Error(`job ${h.workflowId} still running after 240 s`))))]);
-            return { status: 'completed', progress: p as JobProgress };
-          } catch (err) {
-            if (!(err instanceof WorkflowFailedError)) throw err;
-            return { status: 'failed', progress: await h.query<JobProgress>('progress').catch(() => undefined) };
-          }
-        }),
-      );
-    });
+    const outcomes = await withWorkers(
+      t,
+      await workflowBundle(),
+      prefix,
+      { command: createFaultyStep({ seed: SEED, rate: RATE, stats }) },
+      async () => {
+        const handles = await Promise.all(
+          jobs.map((j) => startJobWorkflow(t.client, makeSnapshot(j.id, prefix, j.spec))),
+        );
+        const deadline = AbortSignal.timeout(240_000);
+        return Promise.all(
+          handles.map(async (h) => {
+            try {
+              const p = await Promise.race([
+                h.result(),
+                new Promise<never>((_, rej) =>
+                  deadline.addEventListener('abort', () =>
+                    rej(new Error(`job ${h.workflowId} still running after 240 s`)),
+                  ),
+                ),
+              ]);
+              return { status: 'completed', progress: p as JobProgress };
+            } catch (err) {
+              if (!(err instanceof WorkflowFailedError)) throw err;
+              return { status: 'failed', progress: await h.query<JobProgress>('progress').catch(() => undefined) };
+            }
+          }),
+        );
+      },
+    );
 
     const counts: Record<string, number> = {};
     const mismatches: string[] = [];
@@ -78,7 +96,8 @@ describe('fault injection: 100 concurrent jobs', () => {
       if (got.status !== want.job) mismatches.push(`${j.id}: job ${got.status}, expected ${want.job}`);
       for (const n of got.progress?.nodes ?? []) {
         nodeCounts[n.status] = (nodeCounts[n.status] ?? 0) + 1;
-        if (n.status !== want.nodes[n.id]) mismatches.push(`${j.id}/${n.id}: ${n.status}, expected ${want.nodes[n.id]}`);
+        if (n.status !== want.nodes[n.id])
+          mismatches.push(`${j.id}/${n.id}: ${n.status}, expected ${want.nodes[n.id]}`);
       }
     });
     // Visibility agrees: nothing of this run is still open.

@@ -1,13 +1,14 @@
 // Shared pieces of the chaos tests that run real ML steps: config, in-process workers (CPU, and
 // optionally simulated-GPU), a GPU worker *process* (workers/gpu.ts) to kill, the pipeline spec,
 // and the artifact consistency check (sha256 of every referenced file).
+import { testSandbox } from '../helpers/sandbox';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { LocalArtifactStore } from '../../src/artifacts/local-store';
+import { storageFromConfig } from '../../src/storage';
 import { loadConfig, type Config } from '../../src/config';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { ArtifactRef, StepOutput } from '../../src/domain/step-io';
@@ -38,7 +39,10 @@ export function chaosConfig(env: Record<string, string>): Config {
 }
 
 /** dataset → split → preprocess → train (checkpointing, slowed down) → evaluate. */
-export function pipeline(name: string, train: { epochs: number; epochDelayMs: number; checkpointEvery: number; heartbeat?: string }): JobSpecInput {
+export function pipeline(
+  name: string,
+  train: { epochs: number; epochDelayMs: number; checkpointEvery: number; heartbeat?: string },
+): JobSpecInput {
   return {
     name,
     recoveryWindow: 0,
@@ -50,7 +54,13 @@ export function pipeline(name: string, train: { epochs: number; epochDelayMs: nu
         id: 'train',
         type: 'train',
         dependsOn: ['prep'],
-        config: { model: 'mlp', hiddenLayers: [8], epochs: train.epochs, epochDelayMs: train.epochDelayMs, checkpointEvery: train.checkpointEvery },
+        config: {
+          model: 'mlp',
+          hiddenLayers: [8],
+          epochs: train.epochs,
+          epochDelayMs: train.epochDelayMs,
+          checkpointEvery: train.checkpointEvery,
+        },
         resources: { gpus: 1 },
         retry: { maxAttempts: 5, initialInterval: 200, maxInterval: 1000 },
         timeout: { heartbeat: train.heartbeat ?? '3s', startToClose: '5m' },
@@ -61,11 +71,30 @@ export function pipeline(name: string, train: { epochs: number; epochDelayMs: nu
 }
 
 /** CPU workers (job workflows + CPU steps) and, unless gpu is false, simulated-GPU workers in this process. */
-export async function startInProcessWorkers(connection: NativeConnection, config: Config, opts: { gpu: boolean }): Promise<{ workers: Worker[]; stop(): Promise<void> }> {
-  const activities = createActivities({ store: new LocalArtifactStore(config.artifactRoot), dataRoot: config.dataRoot, allowedCommands: config.allowedCommands, cudaAvailable: false });
+export async function startInProcessWorkers(
+  connection: NativeConnection,
+  config: Config,
+  opts: { gpu: boolean },
+): Promise<{ workers: Worker[]; stop(): Promise<void> }> {
+  const activities = createActivities({
+    store: storageFromConfig(config).artifacts,
+    workspaces: storageFromConfig(config).workspaces,
+    dataRoot: config.dataRoot,
+    sandbox: testSandbox({ workDir: config.workDir, allowedCommands: config.allowedCommands }),
+    cudaAvailable: false,
+  });
   const { code } = await workflowBundle();
   const workers: Worker[] = await createCpuWorkers({ connection, config, workflowBundle: { code }, activities });
-  if (opts.gpu) workers.push(...(await createGpuWorkers({ connection, config, activities, inventory: simulatedInventory(config.gpus ?? '1x16'), log: () => undefined })));
+  if (opts.gpu)
+    workers.push(
+      ...(await createGpuWorkers({
+        connection,
+        config,
+        activities,
+        inventory: simulatedInventory(config.gpus ?? '1x16'),
+        log: () => undefined,
+      })),
+    );
   const running = Promise.all(workers.map((w) => w.run()));
   return {
     workers,
@@ -92,7 +121,10 @@ export async function startGpuWorkerProcess(env: Record<string, string>, timeout
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`GPU worker did not start within ${timeoutMs} ms:\n${output.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`GPU worker did not start within ${timeoutMs} ms:\n${output.join('')}`)),
+      timeoutMs,
+    );
     const onData = (b: Buffer) => {
       output.push(b.toString());
       if (/GPUs:/.test(output.join(''))) {
@@ -111,7 +143,10 @@ export async function startGpuWorkerProcess(env: Record<string, string>, timeout
 }
 
 /** Every artifact a node output references exists and has the recorded sha256 and size. */
-export function checkArtifacts(artifactRoot: string, outputs: (StepOutput | undefined)[]): { checked: number; problems: string[] } {
+export function checkArtifacts(
+  artifactRoot: string,
+  outputs: (StepOutput | undefined)[],
+): { checked: number; problems: string[] } {
   const refs = new Map<string, ArtifactRef>();
   for (const o of outputs) {
     if (!o) continue;
@@ -127,7 +162,8 @@ export function checkArtifacts(artifactRoot: string, outputs: (StepOutput | unde
     }
     const bytes = fs.readFileSync(file);
     const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== ref.sha256) problems.push(`${ref.path}: sha256 ${sha.slice(0, 12)}… ≠ recorded ${ref.sha256.slice(0, 12)}…`);
+    if (sha !== ref.sha256)
+      problems.push(`${ref.path}: sha256 ${sha.slice(0, 12)}… ≠ recorded ${ref.sha256.slice(0, 12)}…`);
     if (bytes.length !== ref.size) problems.push(`${ref.path}: ${bytes.length} bytes ≠ recorded ${ref.size}`);
   }
   return { checked: refs.size, problems };

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { JobProgress } from '../../src/domain/progress';
-import { TrainyardClient, clientConfigFrom } from '../../src/sdk/client';
-import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { jobServiceConfigFrom } from '../../src/job-service/config';
+import { JobService } from '../../src/job-service/job-service';
+import { freePort, isPortOpen, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { uniqueId, waitFor } from '../helpers/temporal';
 import { chaosConfig, chaosEnv, checkArtifacts, pipeline, startInProcessWorkers } from './ml-stack';
 
@@ -30,25 +31,39 @@ describe('Temporal dev server killed mid-job', () => {
     const connection = await Connection.connect({ address: server.address });
     const native = await NativeConnection.connect({ address: server.address });
     const client = new Client({ connection, namespace: server.namespace });
-    const env = chaosEnv(path.join(tmp, 'home'), uniqueId('chaos-srv'), { TEMPORAL_ADDRESS: server.address, TRAINYARD_GPUS: '2x16' });
+    const env = chaosEnv(path.join(tmp, 'home'), uniqueId('chaos-srv'), {
+      TEMPORAL_ADDRESS: server.address,
+      TRAINYARD_GPUS: '2x16',
+    });
     const config = chaosConfig(env);
     const workers = await startInProcessWorkers(native, config, { gpu: true });
-    const sdk = new TrainyardClient(client, clientConfigFrom(config));
+    const sdk = new JobService(client, jobServiceConfigFrom(config));
     const owner = `srvkill${process.pid}`;
     try {
       const ids: string[] = [];
-      for (let i = 0; i < JOBS; i++) ids.push((await sdk.submitJob(pipeline(`srv-${i}`, { epochs: 40, epochDelayMs: 100, checkpointEvery: 5, heartbeat: '2s' }), { owner })).id);
+      for (let i = 0; i < JOBS; i++)
+        ids.push(
+          (
+            await sdk.submitJob(
+              pipeline(`srv-${i}`, { epochs: 40, epochDelayMs: 100, checkpointEvery: 5, heartbeat: '2s' }),
+              { owner },
+            )
+          ).id,
+        );
 
       // Kill while some jobs are training and others have not reached train yet.
       await waitFor(
         async () => {
           const vs = await Promise.all(ids.map((id) => sdk.getJobStatus(id)));
-          return vs.some((v) => v.nodes.some((n) => n.id === 'train' && n.status === 'running' && n.live !== undefined));
+          return vs.some((v) =>
+            v.nodes.some((n) => n.id === 'train' && n.status === 'running' && n.live !== undefined),
+          );
         },
         { timeoutMs: 120_000, intervalMs: 100, what: 'a job training' },
       );
       await server.kill();
-      await new Promise((r) => setTimeout(r, 2000));
+      // Down for good (its port closed), then back on the same db file.
+      await waitFor(async () => !(await isPortOpen(port)), { timeoutMs: 30_000, what: 'the server down' });
       server = await start();
 
       const results = await Promise.all(
@@ -70,17 +85,25 @@ describe('Temporal dev server killed mid-job', () => {
       expect(statuses).toEqual(ids.map(() => 'completed'));
 
       // None lost: visibility holds exactly the submitted jobs, all completed.
-      const total = await waitFor(async () => {
-        const c = (await client.workflow.count(`JobOwner = "${owner}" AND ExecutionStatus = "Completed"`)).count;
-        return c >= JOBS ? c : undefined;
-      }, { timeoutMs: 30_000, what: 'visibility' });
+      const total = await waitFor(
+        async () => {
+          const c = (await client.workflow.count(`JobOwner = "${owner}" AND ExecutionStatus = "Completed"`)).count;
+          return c >= JOBS ? c : undefined;
+        },
+        { timeoutMs: 30_000, what: 'visibility' },
+      );
       expect(total).toBe(JOBS);
       expect((await client.workflow.count(`JobOwner = "${owner}"`)).count).toBe(JOBS);
 
       const views = await Promise.all(ids.map((id) => sdk.getJobStatus(id)));
-      const artifacts = checkArtifacts(config.artifactRoot, views.flatMap((v) => v.nodes.map((n) => n.output)));
+      const artifacts = checkArtifacts(
+        config.artifactRoot,
+        views.flatMap((v) => v.nodes.map((n) => n.output)),
+      );
       const executions = views.flatMap((v) => v.nodes.map((n) => n.attempts)).reduce((a, b) => a + b, 0);
-      console.log(`server kill: ${JOBS} jobs completed after a SIGKILL + restart; ${artifacts.checked} artifacts verified; ${executions} step attempts for ${views.length * 5} steps`);
+      console.log(
+        `server kill: ${JOBS} jobs completed after a SIGKILL + restart; ${artifacts.checked} artifacts verified; ${executions} step attempts for ${views.length * 5} steps`,
+      );
       expect(artifacts.problems).toEqual([]);
     } finally {
       await workers.stop();

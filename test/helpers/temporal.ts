@@ -5,8 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/dev-server';
+import { WORKFLOW_BUNDLE_EXTRAS } from '../../workers/workflow-bundle';
 
 export interface TestTemporal {
   server: DevServer;
@@ -19,8 +26,13 @@ export interface TestTemporal {
 }
 
 /** Starts the dev server (and client connections) for one test file or one benchmark. */
-export async function startTestTemporal(opts: DevServerOptions = {}, o: { tmpPrefix?: string } = {}): Promise<TestTemporal> {
+export async function startTestTemporal(
+  opts: DevServerOptions = {},
+  o: { tmpPrefix?: string } = {},
+): Promise<TestTemporal> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), o.tmpPrefix ?? 'trainyard-test-'));
+  // Searchable (not listable) by others: a root worker's step sandbox runs bwrap as uid 65534.
+  fs.chmodSync(tmpDir, 0o711);
   const server = await startDevServer({ uiPort: null, logFile: path.join(tmpDir, 'temporal.log'), ...opts });
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -53,7 +65,7 @@ export function installTestRuntime(): void {
 export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let b = bundles.get(workflowsPath);
   if (!b) {
-    b = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    b = bundleWorkflowCode({ workflowsPath, ...WORKFLOW_BUNDLE_EXTRAS, logger: quietLogger });
     bundles.set(workflowsPath, b);
   }
   return b;
@@ -70,7 +82,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** The usual workflow test file set-up: quiet runtime, a dev server and the job workflow bundle. */
-export async function startWorkflowTestEnv(opts: DevServerOptions = {}): Promise<{ t: TestTemporal; bundle: WorkflowBundleWithSourceMap }> {
+export async function startWorkflowTestEnv(
+  opts: DevServerOptions = {},
+): Promise<{ t: TestTemporal; bundle: WorkflowBundleWithSourceMap }> {
   installTestRuntime();
   const t = await startTestTemporal(opts);
   return { t, bundle: await workflowBundle() };
@@ -78,10 +92,20 @@ export async function startWorkflowTestEnv(opts: DevServerOptions = {}): Promise
 
 const noop = () => undefined;
 /** An SDK logger that prints errors only. */
-export const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop } as never;
+export const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+  log: noop,
+} as never;
 
 /** Polls until fn returns a truthy value (no fixed sleeps in tests). */
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let last: unknown;
   for (;;) {
@@ -91,7 +115,8 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }

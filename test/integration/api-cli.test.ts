@@ -13,20 +13,48 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => s?.stop());
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRAINYARD_URL: s.api.url, TRAINYARD_API_KEY: KEYS.alice, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+interface CliRun {
+  done: Promise<{ code: number | null; out: string; err: string }>;
+  /** Resolves once stdout has matched `re` (rejects if the process exits first). */
+  printed(re: RegExp): Promise<void>;
 }
+
+function spawnCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TRAINYARD_URL: s.api.url,
+      TRAINYARD_API_KEY: KEYS.alice,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out, err })),
+  );
+  const printed = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!re.test(out)) return;
+        child.stdout.off('data', check);
+        resolve();
+      };
+      child.stdout.on('data', check);
+      check();
+      void done.then((r) =>
+        re.test(r.out) ? resolve() : reject(new Error(`exited before printing ${re}: ${r.out}${r.err}`)),
+      );
+    });
+  return { done, printed };
+}
+
+const cli = (args: string[], env: Record<string, string> = {}) => spawnCli(args, env).done;
 
 describe('trainyard CLI', () => {
   let jobId: string;
@@ -38,7 +66,8 @@ describe('trainyard CLI', () => {
     expect(m).not.toBeNull();
     jobId = m![1]!;
     expect(r.out).toContain(`job ${jobId} started`);
-    for (const n of ['data', 'split', 'preprocess', 'train', 'export', 'evaluate', 'visualize']) expect(r.out).toMatch(new RegExp(`^  ${n}\\s+completed`, 'm'));
+    for (const n of ['data', 'split', 'preprocess', 'train', 'export', 'evaluate', 'visualize'])
+      expect(r.out).toMatch(new RegExp(`^  ${n}\\s+completed`, 'm'));
     expect(r.out).toMatch(/epoch \d+\/100 loss/);
     expect(r.out).toMatch(/evaluate\s+metrics \{/);
     expect(r.out).toContain(`job ${jobId} COMPLETED`);
@@ -69,6 +98,17 @@ describe('trainyard CLI', () => {
     expect(v.code).toBe(0);
     expect(v.out).toMatch(/stage 0: data/);
     expect(v.out).toContain(`${s.prefix}-gpu-train-default`);
+    // the built-in trainer's metrics history, as a table (epoch, loss, its validation metric)
+    const m = await cli(['metrics', jobId, '--node', 'train']);
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/epoch.*loss.*valMetric/);
+    expect(m.out).toMatch(/│ 0\s+│ 100\s+│ 0\.\d+/); // attempt 0 (from loss-history.json), epoch 100, its loss
+    // --set edits the job file before it is sent: params on a command node pass, on a dataset node they are refused
+    const ok = await cli(['validate', 'examples/command-pipeline.yaml', '--set', 'train.params.learningRate=0.05']);
+    expect(ok.code).toBe(0);
+    const bad = await cli(['validate', 'examples/command-pipeline.yaml', '--set', 'data.params.x=1']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/nodes\[0\]\.params: only command and step-template nodes take params/);
   }, 60_000);
 
   test('when a spec is invalid, the key is wrong or the API is down, then the errors are clear', async () => {
@@ -90,14 +130,27 @@ describe('trainyard CLI', () => {
 
   test('when a watched job is cancelled, then watch exits 2', async () => {
     const spec = path.join(s.t.tmpDir, 'slow.json');
-    fs.writeFileSync(spec, JSON.stringify({ name: 'slow', nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, { id: 'split', type: 'split', dependsOn: ['data'] }, { id: 'prep', type: 'preprocess', dependsOn: ['split'] }, { id: 'train', type: 'train', dependsOn: ['prep'], config: { epochs: 2000, epochDelayMs: 50 } }] }));
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'slow',
+        nodes: [
+          { id: 'data', type: 'dataset', config: { name: 'iris' } },
+          { id: 'split', type: 'split', dependsOn: ['data'] },
+          { id: 'prep', type: 'preprocess', dependsOn: ['split'] },
+          { id: 'train', type: 'train', dependsOn: ['prep'], config: { epochs: 2000, epochDelayMs: 50 } },
+        ],
+      }),
+    );
     const sub = await cli(['submit', spec]);
     const id = /submitted job (\S+)/.exec(sub.out)![1]!;
-    const watching = cli(['watch', id]);
-    await new Promise((r) => setTimeout(r, 2500));
+    const watching = spawnCli(['watch', id]);
+    // The watch's first line comes from the first message the server sends once it has subscribed
+    // it: `job_started` (caught up) or a `snapshot`.
+    await watching.printed(new RegExp(`^job ${id} (started|\\w+ \\()`, 'm'));
     const c = await cli(['cancel', id]);
     expect(c.code).toBe(0);
-    const w = await watching;
+    const w = await watching.done;
     expect(w.code).toBe(2);
     expect(w.out).toContain(`job ${id} CANCELLED`);
   }, 90_000);

@@ -1,6 +1,7 @@
 // The API against a real stack: submit → live WebSocket and SSE streams in order, status with live
 // progress, artifacts and logs, listing, control through updates, owner isolation, idempotency.
 import WebSocket from 'ws';
+import { startApiServer } from '../../src/api/server';
 import { KEYS, irisPipeline, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { waitFor } from '../helpers/temporal';
 
@@ -20,10 +21,20 @@ interface Msg {
   timestamp: string;
 }
 
-async function call(method: string, path: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${s.api.url}${path}`, {
     method,
-    headers: { ...(key && { 'x-api-key': key }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(key && { 'x-api-key': key }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -36,9 +47,11 @@ async function call(method: string, path: string, key: string | undefined, body?
   return { status: res.status, body: json, headers: res.headers };
 }
 
-function wsMessages(jobId: string, key: string): Promise<Msg[]> {
+function wsMessages(jobId: string, key: string, url = s.api.url): Promise<Msg[]> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${s.api.url.replace('http', 'ws')}/v1/jobs/${jobId}/stream`, { headers: { 'x-api-key': key } });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/jobs/${jobId}/stream`, {
+      headers: { 'x-api-key': key },
+    });
     const got: Msg[] = [];
     ws.on('message', (d) => got.push(JSON.parse(String(d)) as Msg));
     ws.on('close', () => resolve(got));
@@ -76,8 +89,10 @@ function checkOrder(msgs: Msg[], nodes: string[]) {
     expect(idx).toBeLessThan(iDone);
   }
   // DAG order: a node's first status after its parent completed.
-  const completedAt = (n: string) => msgs.findIndex((m) => m.type === 'node_status' && m.node_id === n && m.status === 'completed');
-  const runningAt = (n: string) => msgs.findIndex((m) => m.type === 'node_status' && m.node_id === n && m.status === 'running');
+  const completedAt = (n: string) =>
+    msgs.findIndex((m) => m.type === 'node_status' && m.node_id === n && m.status === 'completed');
+  const runningAt = (n: string) =>
+    msgs.findIndex((m) => m.type === 'node_status' && m.node_id === n && m.status === 'running');
   for (let i = 1; i < nodes.length; i++) expect(runningAt(nodes[i]!)).toBeGreaterThan(completedAt(nodes[i - 1]!));
   const metricsIdx = types.indexOf('metrics');
   expect(metricsIdx).toBeGreaterThan(completedAt('train'));
@@ -108,19 +123,38 @@ describe('jobs over HTTP', () => {
   }, 120_000);
 
   test('when a client connects after the job finished, then it gets a snapshot, then job_completed, then the stream closes', async () => {
-    // Subscribers within 5 s of the start get the caught-up story instead; be clearly late.
-    const started = Date.parse((await call('GET', `/v1/jobs/${jobId}`, KEYS.alice)).body.workflow.startTime);
-    await new Promise((r) => setTimeout(r, Math.max(0, started + 5500 - Date.now())));
-    const ws = await wsMessages(jobId, KEYS.alice);
-    expect(ws.map((m) => m.type)).toEqual(['snapshot', 'job_completed']);
-    expect((ws[0]!.data as any).nodes).toHaveLength(5);
+    // Subscribers within the catch-up window of the start get the caught-up story instead: a second
+    // API on the same Temporal, with no catch-up window, makes every subscriber a late one.
+    const late = await startApiServer({
+      client: s.t.client,
+      config: s.config,
+      port: 0,
+      host: '127.0.0.1',
+      store: s.store,
+      streamCatchUpMs: 0,
+      observeResponse: s.responses.observe,
+      logger: { info: () => undefined, warn: () => undefined, error: (o, m) => console.error(m, o) },
+    });
+    try {
+      const ws = await wsMessages(jobId, KEYS.alice, late.url);
+      expect(ws.map((m) => m.type)).toEqual(['snapshot', 'job_completed']);
+      expect((ws[0]!.data as any).nodes).toHaveLength(5);
+    } finally {
+      await late.close();
+    }
   });
 
   test('when a finished job is read, then status, node outputs, artifacts and logs come back', async () => {
     const job = await call('GET', `/v1/jobs/${jobId}`, KEYS.alice);
     expect(job.status).toBe(200);
     expect(job.body).toMatchObject({ id: jobId, owner: 'alice', status: 'completed', progress: 100, source: 'query' });
-    expect(job.body.nodes.map((n: any) => n.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed']);
+    expect(job.body.nodes.map((n: any) => n.status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
     const arts = await call('GET', `/v1/jobs/${jobId}/artifacts`, KEYS.alice);
     expect(arts.status).toBe(200);
     expect(arts.body.artifacts.length).toBeGreaterThan(0);
@@ -135,6 +169,38 @@ describe('jobs over HTTP', () => {
     const badNode = await call('GET', `/v1/jobs/${jobId}/logs?node=nope`, KEYS.alice);
     expect(badNode.status).toBe(404);
     expect(badNode.body.error.code).toBe('node_not_found');
+  });
+
+  test("when a client draws the job, then nodes carry dependsOn and /spec gives the snapshot, its hash and every node's queue and pool", async () => {
+    const job = await call('GET', `/v1/jobs/${jobId}`, KEYS.alice);
+    expect(job.body.nodes.map((n: any) => [n.id, n.dependsOn])).toEqual([
+      ['data', []],
+      ['split', ['data']],
+      ['prep', ['split']],
+      ['train', ['prep']],
+      ['eval', ['train']],
+    ]);
+    const r = await call('GET', `/v1/jobs/${jobId}/spec`, KEYS.alice);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      id: jobId,
+      owner: 'alice',
+      specHash: job.body.specHash,
+      jobDir: `alice/runs/${jobId}`,
+    });
+    expect(r.body.submitted).toEqual(irisPipeline());
+    // As parsed: defaults filled in (durations in ms).
+    expect(r.body.spec.nodes[3]).toMatchObject({ id: 'train', retry: { maxAttempts: 3, initialInterval: 1000 } });
+    expect(r.body.pools).toEqual({ train: 'default' });
+    const planned = Object.fromEntries(r.body.plan.nodes.map((n: any) => [n.id, n]));
+    expect(planned.train).toMatchObject({ taskQueue: `${s.prefix}-gpu-train-default`, pool: 'default', gpus: 1 });
+    expect(planned.eval).toMatchObject({ taskQueue: `${s.prefix}-workflows`, dependsOn: ['train'] });
+    expect(planned.eval.pool).toBeUndefined();
+    // The job folder and submission time are in the memo (no history read needed).
+    const desc = await s.t.client.workflow.getHandle(jobId).describe();
+    expect(desc.memo).toMatchObject({ jobDir: `alice/runs/${jobId}`, submittedAt: job.body.submittedAt });
+    expect((await call('GET', `/v1/jobs/${jobId}/spec`, KEYS.bob)).status).toBe(404);
+    expect((await call('GET', `/v1/jobs/${jobId}/spec`, KEYS.admin)).status).toBe(200);
   });
 
   test('when jobs are listed, then the caller sees its own jobs, filtered by status, type and tag', async () => {
@@ -156,6 +222,7 @@ describe('jobs over HTTP', () => {
     for (const [m, p] of [
       ['GET', `/v1/jobs/${jobId}`],
       ['GET', `/v1/jobs/${jobId}/events`],
+      ['GET', `/v1/jobs/${jobId}/spec`],
       ['GET', `/v1/jobs/${jobId}/artifacts`],
       ['GET', `/v1/jobs/${jobId}/logs?node=train`],
       ['POST', `/v1/jobs/${jobId}/pause`],
@@ -180,15 +247,35 @@ describe('jobs over HTTP', () => {
   });
 
   test('when a running job is paused, resumed and cancelled, then each answers with the new state; illegal ones 409', async () => {
-    const spec = irisPipeline('control', { nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, { id: 'split', type: 'split', dependsOn: ['data'] }, { id: 'prep', type: 'preprocess', dependsOn: ['split'] }, { id: 'train', type: 'train', dependsOn: ['prep'], config: { epochs: 400, epochDelayMs: 50, hiddenLayers: [4] } }] });
+    const spec = irisPipeline('control', {
+      nodes: [
+        { id: 'data', type: 'dataset', config: { name: 'iris' } },
+        { id: 'split', type: 'split', dependsOn: ['data'] },
+        { id: 'prep', type: 'preprocess', dependsOn: ['split'] },
+        {
+          id: 'train',
+          type: 'train',
+          dependsOn: ['prep'],
+          config: { epochs: 400, epochDelayMs: 50, hiddenLayers: [4] },
+        },
+      ],
+    });
     const created = await call('POST', '/v1/jobs', KEYS.alice, spec);
     expect(created.status).toBe(201);
     const id = created.body.id;
     const resumeEarly = await call('POST', `/v1/jobs/${id}/resume`, KEYS.alice);
     expect(resumeEarly.status).toBe(409);
     expect(resumeEarly.body.error.message).toMatch(/paus/i);
-    await waitFor(async () => (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.nodes?.find((n: any) => n.id === 'train')?.status === 'running', { timeoutMs: 60_000, what: 'train running' });
-    const live = await waitFor(async () => (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.nodes.find((n: any) => n.id === 'train').live, { timeoutMs: 20_000, what: 'live progress' });
+    await waitFor(
+      async () =>
+        (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.nodes?.find((n: any) => n.id === 'train')?.status ===
+        'running',
+      { timeoutMs: 60_000, what: 'train running' },
+    );
+    const live = await waitFor(
+      async () => (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.nodes.find((n: any) => n.id === 'train').live,
+      { timeoutMs: 20_000, what: 'live progress' },
+    );
     expect(typeof live.epoch).toBe('number');
     const paused = await call('POST', `/v1/jobs/${id}/pause`, KEYS.bob, {});
     expect(paused.status).toBe(404);
@@ -202,16 +289,23 @@ describe('jobs over HTTP', () => {
     expect(recoverRunning.status).toBe(409);
     const c = await call('POST', `/v1/jobs/${id}/cancel`, KEYS.alice);
     expect(c.status).toBe(200);
-    const done = await waitFor(async () => {
-      const j = await call('GET', `/v1/jobs/${id}`, KEYS.alice);
-      return j.body.status === 'cancelled' ? j : undefined;
-    }, { timeoutMs: 30_000, what: 'cancelled' });
+    const done = await waitFor(
+      async () => {
+        const j = await call('GET', `/v1/jobs/${id}`, KEYS.alice);
+        return j.body.status === 'cancelled' ? j : undefined;
+      },
+      { timeoutMs: 30_000, what: 'cancelled' },
+    );
     expect(done.body.status).toBe('cancelled');
   }, 120_000);
 
   test('when 20 requests with one Idempotency-Key arrive at once, then one workflow is created and all get its id', async () => {
     const spec = irisPipeline('idem', { nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }] });
-    const rs = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/v1/jobs', KEYS.alice, spec, { 'idempotency-key': 'nightly-2026-11-23' })));
+    const rs = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call('POST', '/v1/jobs', KEYS.alice, spec, { 'idempotency-key': 'nightly-2026-11-23' }),
+      ),
+    );
     const ids = new Set(rs.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     expect(rs.every((r) => r.status === 201 || r.status === 200)).toBe(true);
@@ -226,11 +320,19 @@ describe('jobs over HTTP', () => {
     const bob = await call('POST', '/v1/jobs', KEYS.bob, spec, { 'idempotency-key': 'nightly-2026-11-23' });
     expect(bob.status).toBe(201);
     expect(bob.body.id).not.toBe(id);
-    const other = await call('POST', '/v1/jobs', KEYS.alice, { ...spec, name: 'other' }, { 'idempotency-key': 'nightly-2026-11-23' });
+    const other = await call(
+      'POST',
+      '/v1/jobs',
+      KEYS.alice,
+      { ...spec, name: 'other' },
+      { 'idempotency-key': 'nightly-2026-11-23' },
+    );
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency_conflict');
     // After the job finished, the key still names it (no second run).
-    await waitFor(async () => (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.status === 'completed', { timeoutMs: 30_000 });
+    await waitFor(async () => (await call('GET', `/v1/jobs/${id}`, KEYS.alice)).body.status === 'completed', {
+      timeoutMs: 30_000,
+    });
     const again = await call('POST', '/v1/jobs', KEYS.alice, spec, { 'idempotency-key': 'nightly-2026-11-23' });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(id);
@@ -242,7 +344,9 @@ describe('jobs over HTTP', () => {
     const ready = await call('GET', '/readyz', undefined);
     expect(ready.body.temporal.reachable).toBe(true);
     expect(ready.body.queues.find((q: any) => q.name === `${s.prefix}-workflows`).ok).toBe(true);
-    expect(ready.body.queues.find((q: any) => q.name === `${s.prefix}-cpu`).ok).toBe(true);
+    expect(ready.body.queues.find((q: any) => q.name === `${s.prefix}-workflows` && q.kind === 'activity').ok).toBe(
+      true,
+    );
     expect(ready.status).toBe(ready.body.missing.length ? 503 : 200);
     const m = await fetch(`${s.api.url}/metrics`).then((r) => r.text());
     expect(m).toMatch(/trainyard_http_requests_total\{method="POST",route="\/v1\/jobs",status="201"\}/);

@@ -23,16 +23,24 @@ test('when a running command node is followed, then its lines stream as printed 
   const submit = await fetch(`${s.api.url}/v1/jobs`, {
     method: 'POST',
     headers: { 'x-api-key': KEYS.alice, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'logs-follow', nodes: [{ id: 'run', type: 'command', config: { command: ['node', '-e', script] } }] }),
+    body: JSON.stringify({
+      name: 'logs-follow',
+      nodes: [{ id: 'run', type: 'command', config: { command: ['node', '-e', script] } }],
+    }),
   });
   expect(submit.status).toBe(201);
   const { id } = (await submit.json()) as { id: string };
-  await waitFor(async () => {
-    const v = await getJson(`/v1/jobs/${id}`);
-    return v.nodes?.find((n: { id: string }) => n.id === 'run')?.status === 'running';
-  }, { intervalMs: 50, what: 'the node to run' });
+  await waitFor(
+    async () => {
+      const v = await getJson(`/v1/jobs/${id}`);
+      return v.nodes?.find((n: { id: string }) => n.id === 'run')?.status === 'running';
+    },
+    { intervalMs: 50, what: 'the node to run' },
+  );
 
-  const res = await fetch(`${s.api.url}/v1/jobs/${id}/logs?node=run&follow=1`, { headers: { 'x-api-key': KEYS.alice } });
+  const res = await fetch(`${s.api.url}/v1/jobs/${id}/logs?node=run&follow=1`, {
+    headers: { 'x-api-key': KEYS.alice },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   const arrivals: { line: string; at: number }[] = [];
@@ -58,10 +66,13 @@ test('when a running command node is followed, then its lines stream as printed 
   expect(spreadMs).toBeGreaterThanOrEqual(((LINES - 1) * EVERY_MS) / 2);
   // The response ended by itself after the node finished (the attempt's closing line is in it) …
   expect(arrivals.some((a) => /^--- attempt 1 ended .*exit 0$/.test(a.line))).toBe(true);
-  const node = await waitFor(async () => {
-    const v = await getJson(`/v1/jobs/${id}`);
-    return v.status === 'completed' ? v.nodes.find((n: { id: string }) => n.id === 'run') : undefined;
-  }, { what: 'the job to complete' });
+  const node = await waitFor(
+    async () => {
+      const v = await getJson(`/v1/jobs/${id}`);
+      return v.status === 'completed' ? v.nodes.find((n: { id: string }) => n.id === 'run') : undefined;
+    },
+    { what: 'the job to complete' },
+  );
   expect(node.status).toBe('completed');
   // … and promptly (the follow loop re-checks the node about once a second).
   expect(endedAt - printed[LINES - 1]!.at).toBeLessThan(5000);

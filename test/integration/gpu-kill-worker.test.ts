@@ -4,73 +4,30 @@
 // afterwards (it runs one more job). SIGTERM with a short grace drains a worker: its running step is
 // cancelled with WORKER_SHUTDOWN, retried on the other worker from its checkpoint, and the drained
 // worker exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import type { StepHeartbeat } from '../../src/domain/step-io';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { NodeSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
-import { startJobWorkflow } from '../../src/temporal/start-job';
+import { startJobWorkflow } from '../../src/job-service/submission';
+import { GpuWorkerProcesses, type GpuWorkerProcess } from '../helpers/gpu-processes';
 import { Recorder, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
 import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
 let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
-const children: ChildProcess[] = [];
+const gpuProcesses = new GpuWorkerProcesses(() => t);
 
 beforeAll(async () => {
   ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  gpuProcesses.killAll();
   await t?.teardown();
 });
 
-interface Worker {
-  proc: ChildProcess;
-  pid: number;
-  output: string[];
-}
-
-function startGpuWorker(prefix: string): Promise<Worker> {
-  const proc = spawn('npx', ['tsx', path.join(__dirname, '../fixtures/gpu-worker-entry.ts')], {
-    cwd: path.join(__dirname, '../..'),
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: t.server.address,
-      TRAINYARD_HOME: t.tmpDir,
-      TRAINYARD_QUEUE_PREFIX: prefix,
-      TRAINYARD_GPUS: '1x16',
-      TRAINYARD_ALLOWED_COMMANDS: 'node',
-      TRAINYARD_SHUTDOWN_GRACE: '1s',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group (npx → node), so afterAll can clean up the whole tree.
-    detached: true,
-  });
-  children.push(proc);
-  const w = { proc, pid: 0, output: [] as string[] };
-  const onData = (b: Buffer) => w.output.push(...b.toString().split('\n').filter(Boolean));
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
-  return waitFor(
-    () => {
-      const line = w.output.find((l) => /\[gpu-worker (\d+)\] pool/.test(l));
-      if (proc.exitCode !== null) throw new Error(`GPU worker exited ${proc.exitCode}: ${w.output.join('\n')}`);
-      if (!line) return undefined;
-      w.pid = Number(/\[gpu-worker (\d+)\]/.exec(line)![1]);
-      return w;
-    },
-    { timeoutMs: 90_000, what: 'GPU worker start-up' },
-  );
+function startGpuWorker(prefix: string): Promise<GpuWorkerProcess> {
+  return gpuProcesses.start(prefix);
 }
 
 /** A checkpointing GPU step: `epochs` epochs of 400 ms; resumes from TRAINYARD_RESUME_CHECKPOINT; exits when orphaned. */
@@ -80,22 +37,39 @@ const fs=require('fs'),path=require('path');
 const ck=process.env.TRAINYARD_RESUME_CHECKPOINT; const parent=process.ppid;
 let e=ck?JSON.parse(fs.readFileSync(ck,'utf8')).epoch:0; const from=e;
 const tick=()=>{ if(process.ppid!==parent) process.exit(1);
-  if(e>=${epochs}){console.log('TRAINYARD_RESULT '+JSON.stringify({from,worker:parent,cuda:process.env.CUDA_VISIBLE_DEVICES}));return;}
+  if(e>=${epochs}){console.log('TRAINYARD_RESULT '+JSON.stringify({from,worker:process.env.JOB_OUTPUT_DIR,cuda:process.env.CUDA_VISIBLE_DEVICES}));return;}
   e++; fs.writeFileSync(path.join(process.env.JOB_OUTPUT_DIR,'ckpt.json'),JSON.stringify({epoch:e}));
   console.log('TRAINYARD_PROGRESS '+JSON.stringify({epoch:e,epochs:${epochs},checkpoint:'ckpt.json'})); setTimeout(tick,400); };
 tick();`;
-  return { id, type: 'command', config: { command: ['node', '-e', script] }, resources: { gpus: 1 }, retry: { maxAttempts: 5, initialInterval: 100 }, timeout: { heartbeat: 3000 } };
+  return {
+    id,
+    type: 'command',
+    config: { command: ['node', '-e', script] },
+    resources: { gpus: 1 },
+    retry: { maxAttempts: 5, initialInterval: 100 },
+    timeout: { heartbeat: 3000 },
+  };
 }
 
 /** The last heartbeat Temporal recorded for the job's pending step, once it carries a checkpoint at `minEpoch` or later. */
-async function recordedCheckpoint(h: { describe(): Promise<{ raw: { pendingActivities?: { heartbeatDetails?: { payloads?: unknown[] | null } | null }[] | null } }> }, minEpoch: number): Promise<StepHeartbeat | undefined> {
+async function recordedCheckpoint(
+  h: {
+    describe(): Promise<{
+      raw: { pendingActivities?: { heartbeatDetails?: { payloads?: unknown[] | null } | null }[] | null };
+    }>;
+  },
+  minEpoch: number,
+): Promise<StepHeartbeat | undefined> {
   const payloads = (await h.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
-  const hb = payloads ? (fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads as never) as StepHeartbeat) : undefined;
+  const hb = payloads
+    ? (fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads as never) as StepHeartbeat)
+    : undefined;
   return hb?.checkpoint && (hb.epoch ?? 0) >= minEpoch ? hb : undefined;
 }
 
-function resultOf(p: JobProgress): { from: number; worker: number; cuda: string } {
-  return p.nodes[0]!.output!.summary.result as { from: number; worker: number; cuda: string };
+/** `worker`: the step's JOB_OUTPUT_DIR, under the workspaces of the worker that ran it. */
+function resultOf(p: JobProgress): { from: number; worker: string; cuda: string } {
+  return p.nodes[0]!.output!.summary.result as { from: number; worker: string; cuda: string };
 }
 
 test('when one of two GPU workers is SIGKILLed mid-step, then its step resumes from checkpoint on the other', async () => {
@@ -129,8 +103,9 @@ test('when one of two GPU workers is SIGKILLed mid-step, then its step resumes f
     expect(resA.from).toBeGreaterThanOrEqual(recorded.epoch!);
     expect(ra.nodes[0]!.output!.meta!.attempt).toBeGreaterThanOrEqual(2);
     expect(Date.parse(ra.nodes[0]!.output!.meta!.startedAt)).toBeGreaterThan(killedAt + 2500);
-    expect(resA.worker).toBe(survivor.pid);
-    expect(resultOf(rb)).toMatchObject({ from: 0, worker: survivor.pid, cuda: '0' });
+    expect(resA.worker.startsWith(survivor.workDir + '/')).toBe(true);
+    expect(resultOf(rb)).toMatchObject({ from: 0, cuda: '0' });
+    expect(resultOf(rb).worker.startsWith(survivor.workDir + '/')).toBe(true);
     // The survivor's single GPU is free again: it runs one more job.
     const c = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-c`, prefix, { nodes: [epochNode('step')] }));
     expect((await c.result()).status).toBe('completed');
@@ -149,11 +124,17 @@ test('when a GPU worker is drained (SIGTERM, 1 s grace) mid-step, then the step 
   const [w1, w2] = await Promise.all([startGpuWorker(prefix), startGpuWorker(prefix)]);
   await withWorkers(t, bundle, prefix, testActivities(new Recorder()), async () => {
     // 30 epochs of 400 ms: far longer than the 1 s grace.
-    const h = await startJobWorkflow(t.client, makeSnapshot(`${prefix}-job`, prefix, { nodes: [epochNode('step', 30)] }));
-    const ident = await waitFor(async () => {
-      const pa = (await h.describe()).raw.pendingActivities?.[0];
-      return pa?.heartbeatDetails && pa.lastWorkerIdentity ? pa.lastWorkerIdentity : undefined;
-    }, { what: 'the step to heartbeat' });
+    const h = await startJobWorkflow(
+      t.client,
+      makeSnapshot(`${prefix}-job`, prefix, { nodes: [epochNode('step', 30)] }),
+    );
+    const ident = await waitFor(
+      async () => {
+        const pa = (await h.describe()).raw.pendingActivities?.[0];
+        return pa?.heartbeatDetails && pa.lastWorkerIdentity ? pa.lastWorkerIdentity : undefined;
+      },
+      { what: 'the step to heartbeat' },
+    );
     const drained = ident.startsWith(`${w1.pid}@`) ? w1 : w2;
     const other = drained === w1 ? w2 : w1;
     const recorded = await waitFor(() => recordedCheckpoint(h, 3), { what: 'a recorded checkpoint' });
@@ -172,7 +153,7 @@ test('when a GPU worker is drained (SIGTERM, 1 s grace) mid-step, then the step 
     const step = result.nodes[0]!;
     const res = resultOf(result);
     expect(step.output!.meta!.attempt).toBeGreaterThanOrEqual(2);
-    expect(res.worker).toBe(other.pid);
+    expect(res.worker.startsWith(other.workDir + '/')).toBe(true);
     // Resumed from the last recorded checkpoint, not from epoch 0.
     expect(res.from).toBeGreaterThanOrEqual(recorded.epoch!);
     // The step had its grace, and its attempt ended with the drain: the retry started before the
@@ -180,7 +161,9 @@ test('when a GPU worker is drained (SIGTERM, 1 s grace) mid-step, then the step 
     expect(exitedAfterMs).toBeGreaterThanOrEqual(900);
     const retryAfterMs = Date.parse(step.output!.meta!.startedAt) - drainedAt;
     expect(retryAfterMs).toBeLessThan(exitedAfterMs + 2500);
-    console.log(`drain: worker exited ${exitedAfterMs} ms after SIGTERM, retry started ${retryAfterMs} ms after SIGTERM; checkpoint recorded at epoch ${recorded.epoch}; resumed from epoch ${res.from} on attempt ${step.output!.meta!.attempt}`);
+    console.log(
+      `drain: worker exited ${exitedAfterMs} ms after SIGTERM, retry started ${retryAfterMs} ms after SIGTERM; checkpoint recorded at epoch ${recorded.epoch}; resumed from epoch ${res.from} on attempt ${step.output!.meta!.attempt}`,
+    );
     expect(other.proc.exitCode).toBeNull();
   });
 }, 240_000);

@@ -7,11 +7,20 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { type ControlResult, pauseSignal, pauseUpdate, progressQuery, recoverSignal, recoverUpdate, resumeSignal, resumeUpdate } from '../../src/domain/messages';
+import {
+  type ControlResult,
+  pauseSignal,
+  pauseUpdate,
+  progressQuery,
+  recoverSignal,
+  recoverUpdate,
+  resumeSignal,
+  resumeUpdate,
+} from '../../src/domain/messages';
 import type { JobProgress, NodeState } from '../../src/domain/progress';
 import { SA } from '../../src/domain/search-attributes';
 import { resolveTemporalCli } from '../../src/temporal/cli-path';
-import { startJobWorkflow } from '../../src/temporal/start-job';
+import { startJobWorkflow } from '../../src/job-service/submission';
 import { Recorder, cmd, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
 import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
@@ -31,8 +40,36 @@ function node(p: JobProgress, id: string): NodeState {
 }
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await exec(resolveTemporalCli(), [...args, '--address', t.server.address, '--namespace', t.server.namespace]);
+  const { stdout } = await exec(resolveTemporalCli(), [
+    ...args,
+    '--address',
+    t.server.address,
+    '--namespace',
+    t.server.namespace,
+  ]);
   return stdout;
+}
+
+/**
+ * Where in the job's history the node's first activity was scheduled, relative to the last resume
+ * (the `resume` update or signal): the history says exactly whether a paused job started the node,
+ * where a fixed wait would only say it had not yet.
+ */
+async function scheduledRelativeToResume(h: WorkflowHandle, nodeId: string): Promise<'before' | 'after' | 'never'> {
+  const events = (await h.fetchHistory()).events ?? [];
+  const isResume = (e: (typeof events)[number]) =>
+    e.workflowExecutionSignaledEventAttributes?.signalName === resumeSignal.name ||
+    e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === resumeUpdate.name;
+  // The last resume: an earlier one (sent while running) is illegal and ignored.
+  let resumedAt = -1;
+  events.forEach((e, i) => {
+    if (isResume(e)) resumedAt = i;
+  });
+  const scheduledAt = events.findIndex((e) =>
+    e.activityTaskScheduledEventAttributes?.activityId?.startsWith(`${nodeId}#`),
+  );
+  if (resumedAt < 0) throw new Error('no resume in the history');
+  return scheduledAt < 0 ? 'never' : scheduledAt < resumedAt ? 'before' : 'after';
 }
 
 function setup(name: string) {
@@ -45,7 +82,12 @@ describe('job workflow', () => {
   test('when a diamond runs, then its two middle nodes run concurrently', async () => {
     const { prefix, jobId, rec, activities } = setup('diamond');
     const snapshot = makeSnapshot(jobId, prefix, {
-      nodes: [cmd('a'), cmd('b', ['a'], { TEST_SLEEP_MS: '800' }), cmd('c', ['a'], { TEST_SLEEP_MS: '800' }), cmd('d', ['b', 'c'])],
+      nodes: [
+        cmd('a'),
+        cmd('b', ['a'], { TEST_SLEEP_MS: '800' }),
+        cmd('c', ['a'], { TEST_SLEEP_MS: '800' }),
+        cmd('d', ['b', 'c']),
+      ],
     });
     const result = await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
@@ -58,13 +100,20 @@ describe('job workflow', () => {
     expect(Date.parse(c.startedAt)).toBeLessThan(Date.parse(b.finishedAt));
     expect(node(result, 'd').output!.summary.upstream).toEqual(['b', 'c']);
     expect(rec.calls.map((r) => r.nodeId).sort()).toEqual(['a', 'b', 'c', 'd']);
-    expect(node(result, 'a').taskQueue).toBe(`${prefix}-cpu`);
+    expect(node(result, 'a').taskQueue).toBe(`${prefix}-workflows`);
   });
 
   test('when a node fails twice with maxAttempts 3, then it completes with attempts 3', async () => {
     const { prefix, jobId, activities } = setup('retry');
-    const snapshot = makeSnapshot(jobId, prefix, { nodes: [cmd('flaky', [], { TEST_FAIL_TIMES: '2' }, { retry: { maxAttempts: 3, initialInterval: 100 } }), cmd('after', ['flaky'])] });
-    const result = await withWorkers(t, bundle, prefix, activities, async () => (await startJobWorkflow(t.client, snapshot)).result());
+    const snapshot = makeSnapshot(jobId, prefix, {
+      nodes: [
+        cmd('flaky', [], { TEST_FAIL_TIMES: '2' }, { retry: { maxAttempts: 3, initialInterval: 100 } }),
+        cmd('after', ['flaky']),
+      ],
+    });
+    const result = await withWorkers(t, bundle, prefix, activities, async () =>
+      (await startJobWorkflow(t.client, snapshot)).result(),
+    );
     expect(result.status).toBe('completed');
     expect(node(result, 'flaky')).toMatchObject({ status: 'completed', attempts: 3, executions: 1 });
   });
@@ -84,10 +133,13 @@ describe('job workflow', () => {
     });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
-      const failed = await waitFor(async () => {
-        const p = await h.query(progressQuery);
-        return p.status === 'failed' && p;
-      }, { what: 'job failed' });
+      const failed = await waitFor(
+        async () => {
+          const p = await h.query(progressQuery);
+          return p.status === 'failed' && p;
+        },
+        { what: 'job failed' },
+      );
       expect(failed.recoverable).toBe(true);
       expect(failed.recoverableUntil).toBeDefined();
       expect(node(failed, 'flaky')).toMatchObject({ status: 'failed', attempts: 2 });
@@ -98,22 +150,34 @@ describe('job workflow', () => {
       expect(failed.counts).toMatchObject({ failed: 1, skipped: 2, completed: 2 });
 
       // Visibility: the failed, recoverable job is found by a search-attribute query.
-      const found = await waitFor(async () => {
-        const ids: string[] = [];
-        for await (const wf of t.client.workflow.list({ query: `JobStatus="failed" AND JobRecoverable=true AND JobTags="recover-test"` })) ids.push(wf.workflowId);
-        return ids.includes(jobId) && ids;
-      }, { what: 'visibility query finds the job' });
+      const found = await waitFor(
+        async () => {
+          const ids: string[] = [];
+          for await (const wf of t.client.workflow.list({
+            query: `JobStatus="failed" AND JobRecoverable=true AND JobTags="recover-test"`,
+          }))
+            ids.push(wf.workflowId);
+          return ids.includes(jobId) && ids;
+        },
+        { what: 'visibility query finds the job' },
+      );
       expect(found).toContain(jobId);
 
       // Illegal updates are rejected with a reason; the job stays failed and recoverable.
       await expect(h.executeUpdate(resumeUpdate)).rejects.toThrow(WorkflowUpdateFailedError);
-      const reason = await h.executeUpdate(resumeUpdate).catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
+      const reason = await h
+        .executeUpdate(resumeUpdate)
+        .catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
       expect(reason).toMatch(/not paused/);
-      const unknown = await upd(h, recoverUpdate, [{ fromNode: 'nope' }]).catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
+      const unknown = await upd(h, recoverUpdate, [{ fromNode: 'nope' }]).catch((e: WorkflowUpdateFailedError) =>
+        String(e.cause?.message),
+      );
       expect(unknown).toMatch(/unknown node "nope"/);
       const pause = await upd(h, pauseUpdate, [{}]).catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
       expect(pause).toMatch(/only a running job can be paused/);
-      const bad = await upd(h, pauseUpdate, [{ mode: 'sideways' } as never]).catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
+      const bad = await upd(h, pauseUpdate, [{ mode: 'sideways' } as never]).catch((e: WorkflowUpdateFailedError) =>
+        String(e.cause?.message),
+      );
       expect(bad).toMatch(/invalid input/);
 
       const r = await upd(h, recoverUpdate, [{}]);
@@ -138,10 +202,16 @@ describe('job workflow', () => {
 
   test('when a node fails and recoveryWindow is 0, then the workflow ends failed at once', async () => {
     const { prefix, jobId, activities } = setup('nowindow');
-    const snapshot = makeSnapshot(jobId, prefix, { recoveryWindow: 0, nodes: [cmd('bad', [], { TEST_FAIL_TIMES: '5' }, { retry: { maxAttempts: 1 } }), cmd('after', ['bad'])] });
+    const snapshot = makeSnapshot(jobId, prefix, {
+      recoveryWindow: 0,
+      nodes: [cmd('bad', [], { TEST_FAIL_TIMES: '5' }, { retry: { maxAttempts: 1 } }), cmd('after', ['bad'])],
+    });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
-      const err = await h.result().then(() => undefined, (e: unknown) => e);
+      const err = await h.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect((err as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
       expect((err as WorkflowFailedError).cause?.message).toMatch(/^job failed: node bad failed/);
@@ -156,7 +226,12 @@ describe('job workflow', () => {
     const snapshot = makeSnapshot(jobId, prefix, {
       failurePolicy: 'failFast',
       recoveryWindow: 0,
-      nodes: [cmd('root'), cmd('bad', ['root'], { TEST_SLEEP_MS: '200', TEST_FAIL_TIMES: '5' }, { retry: { maxAttempts: 1 } }), cmd('long', ['root'], { TEST_SLEEP_MS: '30000' }), cmd('after', ['long'])],
+      nodes: [
+        cmd('root'),
+        cmd('bad', ['root'], { TEST_SLEEP_MS: '200', TEST_FAIL_TIMES: '5' }, { retry: { maxAttempts: 1 } }),
+        cmd('long', ['root'], { TEST_SLEEP_MS: '30000' }),
+        cmd('after', ['long']),
+      ],
     });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
@@ -170,7 +245,9 @@ describe('job workflow', () => {
 
   test('when paused (drain) via updates while a node runs, then no new node starts until resume', async () => {
     const { prefix, jobId, rec, activities } = setup('pause-upd');
-    const snapshot = makeSnapshot(jobId, prefix, { nodes: [cmd('first', [], { TEST_SLEEP_MS: '1000' }), cmd('second', ['first'])] });
+    const snapshot = makeSnapshot(jobId, prefix, {
+      nodes: [cmd('first', [], { TEST_SLEEP_MS: '1000' }), cmd('second', ['first'])],
+    });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
       await waitFor(() => rec.callsOf('first').length > 0, { what: 'first running' });
@@ -179,23 +256,25 @@ describe('job workflow', () => {
       expect((await h.query(progressQuery)).status).toBe('paused');
       const again = await upd(h, pauseUpdate, [{}]).catch((e: WorkflowUpdateFailedError) => String(e.cause?.message));
       expect(again).toMatch(/already paused/);
-      await waitFor(async () => node(await h.query(progressQuery), 'first').status === 'completed', { what: 'first completed' });
-      await new Promise((res) => setTimeout(res, 1500));
-      expect(rec.callsOf('second')).toHaveLength(0);
+      await waitFor(async () => node(await h.query(progressQuery), 'first').status === 'completed', {
+        what: 'first completed',
+      });
       const p = await h.query(progressQuery);
       expect(p.status).toBe('paused');
       expect(node(p, 'second').status).toBe('pending');
-      const resumedAt = Date.now();
       expect((await h.executeUpdate(resumeUpdate)).status).toBe('running');
       const done = await h.result();
       expect(done.status).toBe('completed');
-      expect(rec.callsOf('second')[0]!.startedAt).toBeGreaterThanOrEqual(resumedAt);
+      expect(await scheduledRelativeToResume(h, 'second')).toBe('after');
+      expect(rec.callsOf('second')).toHaveLength(1);
     });
   });
 
   test('when paused and resumed with the real temporal CLI (signals), then no new node starts until resume; bad signals are ignored', async () => {
     const { prefix, jobId, rec, activities } = setup('pause-cli');
-    const snapshot = makeSnapshot(jobId, prefix, { nodes: [cmd('first', [], { TEST_SLEEP_MS: '1000' }), cmd('second', ['first'])] });
+    const snapshot = makeSnapshot(jobId, prefix, {
+      nodes: [cmd('first', [], { TEST_SLEEP_MS: '1000' }), cmd('second', ['first'])],
+    });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
       await waitFor(() => rec.callsOf('first').length > 0, { what: 'first running' });
@@ -208,21 +287,23 @@ describe('job workflow', () => {
 
       await cli('workflow', 'signal', '--workflow-id', jobId, '--name', 'pause');
       await waitFor(async () => (await h.query(progressQuery)).status === 'paused', { what: 'paused' });
-      await waitFor(async () => node(await h.query(progressQuery), 'first').status === 'completed', { what: 'first completed' });
-      await new Promise((res) => setTimeout(res, 1500));
-      expect(rec.callsOf('second')).toHaveLength(0);
-      const resumedAt = Date.now();
+      await waitFor(async () => node(await h.query(progressQuery), 'first').status === 'completed', {
+        what: 'first completed',
+      });
       await cli('workflow', 'signal', '--workflow-id', jobId, '--name', 'resume');
       const done = await h.result();
       expect(done.status).toBe('completed');
-      expect(rec.callsOf('second')[0]!.startedAt).toBeGreaterThanOrEqual(resumedAt);
+      expect(await scheduledRelativeToResume(h, 'second')).toBe('after');
     });
   });
 
   test('when paused with mode now during a checkpointing node, then it stops within its heartbeat interval and resumes from its checkpoint', async () => {
     const { prefix, jobId, rec, activities } = setup('pause-now');
     const snapshot = makeSnapshot(jobId, prefix, {
-      nodes: [cmd('train', [], { TEST_EPOCHS: '40', TEST_EPOCH_MS: '100' }, { timeout: { heartbeat: '1s' } }), cmd('after', ['train'])],
+      nodes: [
+        cmd('train', [], { TEST_EPOCHS: '40', TEST_EPOCH_MS: '100' }, { timeout: { heartbeat: '1s' } }),
+        cmd('after', ['train']),
+      ],
     });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
@@ -230,10 +311,13 @@ describe('job workflow', () => {
       const pausedAt = Date.now();
       const r = await upd(h, pauseUpdate, [{ mode: 'now' }]);
       expect(r.status).toBe('paused');
-      const p = await waitFor(async () => {
-        const q = await h.query(progressQuery);
-        return node(q, 'train').status === 'paused' && q;
-      }, { what: 'train paused' });
+      const p = await waitFor(
+        async () => {
+          const q = await h.query(progressQuery);
+          return node(q, 'train').status === 'paused' && q;
+        },
+        { what: 'train paused' },
+      );
       const first = rec.callsOf('train')[0]!;
       expect(first.outcome).toBe('cancelled');
       // Heartbeat timeout 1s: cancellation reaches the step with its next heartbeat (throttled to 0.8 s).
@@ -257,13 +341,18 @@ describe('job workflow', () => {
 
   test('when the job is cancelled with the real temporal CLI during a long node, then its subprocess is gone and the job is cancelled', async () => {
     const { prefix, jobId, rec, activities } = setup('cancel');
-    const snapshot = makeSnapshot(jobId, prefix, { nodes: [cmd('long', [], { TEST_SPAWN: '1' }, { timeout: { heartbeat: '1s' } }), cmd('after', ['long'])] });
+    const snapshot = makeSnapshot(jobId, prefix, {
+      nodes: [cmd('long', [], { TEST_SPAWN: '1' }, { timeout: { heartbeat: '1s' } }), cmd('after', ['long'])],
+    });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
       const pid = await waitFor(() => rec.callsOf('long')[0]?.pid, { what: 'subprocess started' });
       expect(isAlive(pid)).toBe(true);
       await cli('workflow', 'cancel', '--workflow-id', jobId);
-      const err = await h.result().then(() => undefined, (e: unknown) => e);
+      const err = await h.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
       // WAIT_CANCELLATION_COMPLETED: the workflow closed only after the step stopped its subprocess.
@@ -287,7 +376,10 @@ describe('job workflow', () => {
     const snapshot = makeSnapshot(jobId, prefix, { nodes: [cmd('a', ['b']), cmd('b', ['a'])] });
     await withWorkers(t, bundle, prefix, activities, async () => {
       const h = await startJobWorkflow(t.client, snapshot);
-      const err = await h.result().then(() => undefined, (e: unknown) => e);
+      const err = await h.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe('TrainyardInvalidSpec');

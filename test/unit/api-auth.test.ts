@@ -1,7 +1,8 @@
 // API keys: parsing, hashing, constant-time lookup, and the middleware's answers.
 import express from 'express';
 import request from 'supertest';
-import { basicAuth, createKeyStore, generateDevKey, parseApiKeys, requireApiKey } from '../../src/api/auth';
+import { authenticate, createKeyStore, generateDevKey, parseApiKeys, type AuthDeps } from '../../src/api/auth';
+import type { AuthMode } from '../../src/http/routes';
 import { errorMiddleware } from '../../src/api/errors';
 
 const quiet = { error: () => undefined };
@@ -36,7 +37,8 @@ describe('key store', () => {
     expect(store.authenticate('root-secret-1')).toEqual({ owner: 'root', admin: true });
   });
   test('when an unknown, empty, prefix or huge key is presented, then nobody', () => {
-    for (const k of ['', 'alice-secret-', 'alice-secret-12', 'x'.repeat(10_000), undefined]) expect(store.authenticate(k)).toBeUndefined();
+    for (const k of ['', 'alice-secret-', 'alice-secret-12', 'x'.repeat(10_000), undefined])
+      expect(store.authenticate(k)).toBeUndefined();
   });
   test('when keys are held, then only hashes are kept', () => {
     expect(JSON.stringify(store)).not.toContain('alice-secret-1');
@@ -48,13 +50,21 @@ describe('key store', () => {
   });
 });
 
-describe('middleware', () => {
+describe('auth modes of the route table', () => {
   const store = createKeyStore(parseApiKeys('alice:alice-secret-1'));
+  const deps: AuthDeps = { keys: store, docs: { user: 'docs', password: 'pw' } };
+  const guard =
+    (modes: AuthMode[], d = deps): express.RequestHandler =>
+    (req, res, next) => {
+      res.locals.principal = authenticate(modes, { headers: req.headers, query: req.query }, d).principal ?? null;
+      next();
+    };
   const app = express();
-  app.get('/v1/who', requireApiKey(store), (_req, res) => res.json(res.locals.principal));
-  app.get('/v1/events', requireApiKey(store, { allowQueryKey: true }), (_req, res) => res.json(res.locals.principal));
-  app.get('/docs', basicAuth('docs', 'pw'), (_req, res) => res.send('docs'));
-  app.get('/nodocs', basicAuth('docs', undefined), (_req, res) => res.send('docs'));
+  app.get('/v1/who', guard(['apiKey']), (_req, res) => res.json(res.locals.principal));
+  app.get('/v1/events', guard(['apiKeyQuery']), (_req, res) => res.json(res.locals.principal));
+  app.get('/docs', guard(['docs']), (_req, res) => res.send('docs'));
+  app.get('/nodocs', guard(['docs'], { ...deps, docs: { user: 'docs' } }), (_req, res) => res.send('docs'));
+  app.get('/open', guard(['none']), (_req, res) => res.json(res.locals.principal));
   app.use(errorMiddleware(quiet));
 
   test('when the header is missing or wrong, then 401 in the one error shape', async () => {
@@ -79,5 +89,9 @@ describe('middleware', () => {
     expect((await request(app).get('/docs').auth('docs', 'wrong')).status).toBe(401);
     expect((await request(app).get('/docs').auth('docs', 'pw')).status).toBe(200);
     expect((await request(app).get('/nodocs').auth('docs', '')).status).toBe(404);
+  });
+  test('when a route needs no credentials, then it is open and names no caller', async () => {
+    const r = await request(app).get('/open');
+    expect([r.status, r.body]).toEqual([200, null]);
   });
 });

@@ -36,8 +36,18 @@ describe('error mapping', () => {
   });
 
   test('when validation fails, then details carry every path', async () => {
-    const r = await request(appWith(new SpecValidationError([{ path: 'a', message: 'x' }, { path: 'b[1]', message: 'y' }]))).get('/boom');
-    expect(r.body.error.details).toEqual([{ path: 'a', message: 'x' }, { path: 'b[1]', message: 'y' }]);
+    const r = await request(
+      appWith(
+        new SpecValidationError([
+          { path: 'a', message: 'x' },
+          { path: 'b[1]', message: 'y' },
+        ]),
+      ),
+    ).get('/boom');
+    expect(r.body.error.details).toEqual([
+      { path: 'a', message: 'x' },
+      { path: 'b[1]', message: 'y' },
+    ]);
   });
 
   test('when an unexpected error is thrown, then a generic 500 with the request id, logged, no internals', async () => {
@@ -55,7 +65,10 @@ describe('error mapping', () => {
     const app = appWith(undefined);
     const bad = await request(app).post('/body').set('content-type', 'application/json').send('{"a":');
     expect([bad.status, bad.body.error.code]).toEqual([400, 'malformed_json']);
-    const big = await request(app).post('/body').set('content-type', 'application/json').send(JSON.stringify({ a: 'x'.repeat(5000) }));
+    const big = await request(app)
+      .post('/body')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(5000) }));
     expect([big.status, big.body.error.code]).toEqual([413, 'payload_too_large']);
     const text = await request(app).post('/body').set('content-type', 'text/plain').send('hi');
     expect([text.status, text.body.error.code]).toEqual([415, 'unsupported_media_type']);
@@ -69,7 +82,10 @@ describe('checkJsonShape', () => {
     try {
       checkJsonShape(v);
     } catch (err) {
-      expect((err as ApiError).details.map((d) => d.path).sort()).toEqual(['body.a[0].__proto__', 'body.b.constructor']);
+      expect((err as ApiError).details.map((d) => d.path).sort()).toEqual([
+        'body.a[0].__proto__',
+        'body.b.constructor',
+      ]);
     }
   });
   test('when nesting is absurd, then too_deep; ordinary bodies pass', () => {

@@ -1,21 +1,64 @@
 // JobDiffer: successive job views → stream messages.
 import { JobDiffer } from '../../src/api/job-watcher';
-import type { JobView, NodeView } from '../../src/sdk/types';
+import { jobLinks, type JobView, type NodeView, type StreamMessage } from '../../src/http/contracts';
 
-const node = (id: string, type: NodeView['type'], status: NodeView['status'], extra: Partial<NodeView> = {}): NodeView => ({ id, type, status, taskQueue: 'q', attempts: 0, executions: 0, ...extra });
+const node = (
+  id: string,
+  type: NodeView['type'],
+  status: NodeView['status'],
+  extra: Partial<NodeView> = {},
+): NodeView => ({ id, type, dependsOn: [], status, taskQueue: 'q', attempts: 0, executions: 0, ...extra });
 const view = (status: JobView['status'], nodes: NodeView[], startedMsAgo = 0): JobView => ({
-  id: 'job-1', name: 'j', owner: 'o', status, recoverable: false, progress: 0, currentNodes: [], counts: {}, recoveryAttempts: 0, recoveries: [], runs: 1, nodes, source: 'query',
-  workflow: { runId: 'r', status: 'RUNNING', startTime: new Date(Date.now() - startedMsAgo).toISOString(), historyLength: 1 },
+  id: 'job-1',
+  links: jobLinks('job-1'),
+  name: 'j',
+  owner: 'o',
+  status,
+  recoverable: false,
+  progress: 0,
+  currentNodes: [],
+  counts: {},
+  recoveryAttempts: 0,
+  recoveries: [],
+  runs: 1,
+  nodes,
+  source: 'query',
+  workflow: {
+    runId: 'r',
+    status: 'RUNNING',
+    startTime: new Date(Date.now() - startedMsAgo).toISOString(),
+    historyLength: 1,
+  },
 });
+
+/** [type, node_id, status] of each message (fields a message type does not have are undefined). */
+const tags = (ms: StreamMessage[]) =>
+  ms.map((m) => [m.type, 'node_id' in m ? m.node_id : undefined, 'status' in m ? m.status : undefined]);
 
 test('when a job is watched from the start, then job_started, node statuses (missed running inferred), progress, metrics, job_completed', () => {
   const d = new JobDiffer('job-1');
-  expect(d.first(view('queued', [node('t', 'train', 'pending'), node('e', 'evaluate', 'pending')])).map((m) => m.type)).toEqual([]);
-  const m1 = d.next(view('running', [node('t', 'train', 'running', { executions: 1, live: { epoch: 1, epochs: 5, loss: 0.5, percent: 20 } }), node('e', 'evaluate', 'pending')]));
-  expect(m1.map((m) => [m.type, m.node_id, m.status])).toEqual([['job_started', undefined, 'running'], ['node_status', 't', 'running'], ['node_progress', 't', 'running']]);
-  expect(m1[2]!.progress).toBe(20);
-  const m2 = d.next(view('completed', [node('t', 'train', 'completed'), node('e', 'evaluate', 'completed', { output: { summary: { metrics: { accuracy: 0.9 } }, artifacts: [] } })]));
-  expect(m2.map((m) => [m.type, m.node_id, m.status])).toEqual([
+  expect(
+    d.first(view('queued', [node('t', 'train', 'pending'), node('e', 'evaluate', 'pending')])).map((m) => m.type),
+  ).toEqual([]);
+  const m1 = d.next(
+    view('running', [
+      node('t', 'train', 'running', { executions: 1, live: { epoch: 1, epochs: 5, loss: 0.5, percent: 20 } }),
+      node('e', 'evaluate', 'pending'),
+    ]),
+  );
+  expect(tags(m1)).toEqual([
+    ['job_started', undefined, 'running'],
+    ['node_status', 't', 'running'],
+    ['node_progress', 't', 'running'],
+  ]);
+  expect(m1[2]).toMatchObject({ progress: 20 });
+  const m2 = d.next(
+    view('completed', [
+      node('t', 'train', 'completed'),
+      node('e', 'evaluate', 'completed', { output: { summary: { metrics: { accuracy: 0.9 } }, artifacts: [] } }),
+    ]),
+  );
+  expect(tags(m2)).toEqual([
     ['node_status', 't', 'completed'],
     ['node_status', 'e', 'running'],
     ['node_status', 'e', 'completed'],
@@ -31,16 +74,30 @@ test('when a job is watched from the start, then job_started, node statuses (mis
 test('when a retry happens, then each new attempt is a node_status retrying with the last failure', () => {
   const d = new JobDiffer('job-1');
   d.first(view('running', [node('a', 'command', 'pending')]));
-  const r1 = d.next(view('running', [node('a', 'command', 'retrying', { attempts: 2, attempt: 2, lastFailure: 'boom' })]));
-  expect(r1.filter((m) => m.type === 'node_status').map((m) => [m.status, (m.data as any).lastFailure])).toEqual([['retrying', 'boom']]);
-  const r2 = d.next(view('running', [node('a', 'command', 'retrying', { attempts: 3, attempt: 3, lastFailure: 'boom2' })]));
-  expect(r2.map((m) => m.status)).toEqual(['retrying']);
+  const r1 = d.next(
+    view('running', [node('a', 'command', 'retrying', { attempts: 2, attempt: 2, lastFailure: 'boom' })]),
+  );
+  expect(r1.flatMap((m) => (m.type === 'node_status' ? [[m.status, m.data.lastFailure]] : []))).toEqual([
+    ['retrying', 'boom'],
+  ]);
+  const r2 = d.next(
+    view('running', [node('a', 'command', 'retrying', { attempts: 3, attempt: 3, lastFailure: 'boom2' })]),
+  );
+  expect(tags(r2).map((t) => t[2])).toEqual(['retrying']);
 });
 
 test('when a subscriber arrives late, then a snapshot first; a finished job ends right after it', () => {
   const d = new JobDiffer('job-1');
-  const ms = d.first(view('running', [node('a', 'command', 'completed', { executions: 1 }), node('b', 'command', 'running', { executions: 1 })], 60_000));
+  const ms = d.first(
+    view(
+      'running',
+      [node('a', 'command', 'completed', { executions: 1 }), node('b', 'command', 'running', { executions: 1 })],
+      60_000,
+    ),
+  );
   expect(ms.map((m) => m.type)).toEqual(['snapshot']);
-  const done = new JobDiffer('job-1').first(view('failed', [node('a', 'command', 'failed', { executions: 1 })], 60_000));
+  const done = new JobDiffer('job-1').first(
+    view('failed', [node('a', 'command', 'failed', { executions: 1 })], 60_000),
+  );
   expect(done.map((m) => m.type)).toEqual(['snapshot', 'job_failed']);
 });

@@ -7,24 +7,29 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { makeCommandStep } from '../../activities/command';
-import { LocalArtifactStore } from '../../src/artifacts/local-store';
+import { testStorage } from '../helpers/storage';
 import type { StepHeartbeat, StepInput, StepOutput } from '../../src/domain/step-io';
+import { pidsWith, testSandbox } from '../helpers/sandbox';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-cmd-'));
-const store = new LocalArtifactStore(root);
-const step = makeCommandStep({ store, allowedCommands: ['node'] });
+const storage = testStorage(root);
+const step = makeCommandStep({
+  store: storage.artifacts,
+  workspaces: storage.workspaces,
+  sandbox: testSandbox({ workDir: path.join(root, '.trainyard-work'), allowedCommands: ['node'] }),
+});
 
 function input(config: Record<string, unknown>, nodeId = 'cmd'): StepInput {
-  return { jobId: 'job-1', nodeId, nodeType: 'command', config, upstream: {}, outputDir: 'runs/job-1', resources: { gpus: 0, gpuMemoryGb: 0 }, priority: 3 };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return {
+    jobId: 'job-1',
+    nodeId,
+    nodeType: 'command',
+    config,
+    upstream: {},
+    outputDir: 'runs/job-1',
+    resources: { gpus: 0, gpuMemoryGb: 0 },
+    priority: 3,
+  };
 }
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -38,16 +43,19 @@ describe('command step', () => {
     const out: StepOutput = await env.run(step, input({ command: ['node', '-e', script] }, 'ok'));
     expect(out.summary.exitCode).toBe(0);
     expect(out.summary.result).toMatchObject({ answer: 42, cuda: '' });
-    expect((out.summary.result as { out: string }).out).toBe(path.join(root, 'runs/job-1/ok'));
+    // JOB_OUTPUT_DIR is the node's workspace on this host, not the store.
+    expect((out.summary.result as { out: string }).out).toBe(path.join(root, '.trainyard-work/runs/job-1/ok'));
     expect(beats.some((b) => b.percent === 50 && b.loss === 0.5)).toBe(true);
-    const log = fs.readFileSync(store.logPath('runs/job-1', 'ok'), 'utf8');
+    const log = fs.readFileSync(storage.logFile('runs/job-1', 'ok'), 'utf8');
     expect(log).toContain('hi\n');
     expect(out.meta?.attempt).toBe(1);
   });
 
   it('when the command exits non-zero, then it fails retryably with the exit code and stderr tail', async () => {
     const env = new MockActivityEnvironment();
-    const err: any = await env.run(step, input({ command: ['node', '-e', "console.error('boom: bad thing'); process.exit(3)"] })).catch((e: unknown) => e);
+    const err: any = await env
+      .run(step, input({ command: ['node', '-e', "console.error('boom: bad thing'); process.exit(3)"] }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.type).toBe('CommandFailed');
     expect(err.nonRetryable).toBe(false);
@@ -57,7 +65,9 @@ describe('command step', () => {
 
   it('when the exit code is listed as non-retryable, then the failure is non-retryable', async () => {
     const env = new MockActivityEnvironment();
-    const err: any = await env.run(step, input({ command: ['node', '-e', 'process.exit(7)'], nonRetryableExitCodes: [7] })).catch((e: unknown) => e);
+    const err: any = await env
+      .run(step, input({ command: ['node', '-e', 'process.exit(7)'], nonRetryableExitCodes: [7] }))
+      .catch((e: unknown) => e);
     expect(err.type).toBe('CommandExitNonRetryable');
     expect(err.nonRetryable).toBe(true);
   });
@@ -77,19 +87,37 @@ describe('command step', () => {
     expect(err.message).toContain('config.command');
   });
 
-  it('when cancelled, then the whole process group is gone and the step reports cancellation', async () => {
+  it('when cancelled, then every process of the step is gone and the step reports cancellation', async () => {
     const env = new MockActivityEnvironment();
-    const pidFile = path.join(root, 'grandchild.pid');
-    // The command starts a grandchild that would outlive a naive kill of the direct child.
-    const script = `const { spawn } = require('child_process'); const c = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); console.log('TRAINYARD_PROGRESS {"percent":1}'); setInterval(()=>{},1000);`;
-    const running = env.run(step, input({ command: ['node', '-e', script], killGraceMs: 2000 }, 'long')).catch((e) => e);
-    for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
-    const grandchild = Number(fs.readFileSync(pidFile, 'utf8'));
-    expect(alive(grandchild)).toBe(true);
+    const marker = `grandchild-${process.pid}-${Date.now()}`;
+    // The command starts a grandchild (in a new session) that would outlive a naive kill of the direct child.
+    const script = `const { spawn } = require('child_process'); spawn('/usr/bin/setsid', [process.execPath, '-e', 'setInterval(()=>{},1000) // ' + ${JSON.stringify(marker.split('-'))}.join('-')], { stdio: 'ignore' }); console.log('TRAINYARD_PROGRESS {"percent":1}'); setInterval(()=>{},1000);`;
+    const running = env
+      .run(step, input({ command: ['node', '-e', script], killGraceMs: 2000 }, 'long'))
+      .catch((e) => e);
+    for (let i = 0; i < 100 && pidsWith(marker).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(pidsWith(marker)).toHaveLength(1);
     env.cancel();
     const err = await running;
     expect(err).toBeInstanceOf(CancelledFailure);
-    for (let i = 0; i < 50 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(grandchild)).toBe(false);
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it("when a command step has three parents, then JOB_INPUT has each parent's output under its id", async () => {
+    const env = new MockActivityEnvironment();
+    const parent = async (id: string): Promise<StepOutput> => ({
+      summary: { from: id },
+      artifacts: [],
+      refs: { [`${id}Ref`]: await storage.artifacts.put('runs/job-1', id, 'x', `from ${id}`, 'text/plain') },
+    });
+    // Each ref's uri is its local copy in the workspace (materialised from the store).
+    const script = `const fs = require('fs'); const { fileURLToPath } = require('url'); const i = JSON.parse(process.env.JOB_INPUT); console.log('TRAINYARD_RESULT ' + JSON.stringify(Object.fromEntries(Object.entries(i.upstream).map(([k, v]) => [k, [v.summary.from, fs.readFileSync(fileURLToPath(v.refs[k + 'Ref'].uri), 'utf8')]]))))`;
+    const out: StepOutput = await env.run(step, {
+      ...input({ command: ['node', '-e', script] }, 'fanin'),
+      upstream: { a: await parent('a'), b: await parent('b'), c: await parent('c') },
+    });
+    expect(out.summary.result).toEqual({ a: ['a', 'from a'], b: ['b', 'from b'], c: ['c', 'from c'] });
+    // and it carries every parent's refs on to the steps below it
+    expect(Object.keys(out.refs ?? {}).sort()).toEqual(['aRef', 'bRef', 'cRef']);
   });
 });

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { DagCycleError, ancestors, buildDag, criticalPath, findCycle, stages, topologicalOrder } from '../../src/domain/dag';
+import {
+  DagCycleError,
+  ancestors,
+  buildDag,
+  criticalPath,
+  findCycle,
+  stages,
+  topologicalOrder,
+} from '../../src/domain/dag';
 import type { NodeSpecInput } from '../../src/domain/job-spec';
 import { validateJob } from '../../src/domain/validate';
 import { JobDAG } from '../../src/sdk/job-dag';
@@ -16,8 +24,17 @@ interface Node {
 const acyclic: fc.Arbitrary<Node[]> = fc.integer({ min: 1, max: 60 }).chain((n) =>
   fc
     .tuple(
-      fc.tuple(...Array.from({ length: n }, (_, i) => (i === 0 ? fc.constant<number[]>([]) : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, 4) })))),
-      fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n }),
+      fc.tuple(
+        ...Array.from({ length: n }, (_, i) =>
+          i === 0
+            ? fc.constant<number[]>([])
+            : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, 4) }),
+        ),
+      ),
+      fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => i),
+        { minLength: n, maxLength: n },
+      ),
     )
     .map(([deps, perm]) => perm.map((i) => ({ id: `n${i}`, dependsOn: deps[i]!.map((d) => `n${d}`) }))),
 );
@@ -36,7 +53,8 @@ function isRealCycle(nodes: readonly Node[], path: readonly string[]): boolean {
   return new Set(path.slice(0, -1)).size === path.length - 1;
 }
 
-const asCommands = (nodes: readonly Node[]): NodeSpecInput[] => nodes.map((n) => ({ ...n, type: 'command', config: { command: ['node'] } }));
+const asCommands = (nodes: readonly Node[]): NodeSpecInput[] =>
+  nodes.map((n) => ({ ...n, type: 'command', config: { command: ['node'] } }));
 
 describe('DAG properties', () => {
   it('the topological order is a permutation that respects every edge', () => {
@@ -73,7 +91,8 @@ describe('DAG properties', () => {
         const cp = criticalPath(nodes).nodes;
         expect(cp).toHaveLength(st.length);
         const byId = new Map(nodes.map((n) => [n.id, n]));
-        for (let k = 1; k < cp.length; k++) if (!byId.get(cp[k]!)!.dependsOn.includes(cp[k - 1]!)) wrong.push(`critical path ${cp[k - 1]} -> ${cp[k]}`);
+        for (let k = 1; k < cp.length; k++)
+          if (!byId.get(cp[k]!)!.dependsOn.includes(cp[k - 1]!)) wrong.push(`critical path ${cp[k - 1]} -> ${cp[k]}`);
         expect(wrong).toEqual([]);
       }),
       { numRuns: 300 },
@@ -112,7 +131,8 @@ describe('DAG properties', () => {
         const expected = fromId === to.id ? 'depends on itself' : 'dependency cycle: ';
         const hit = r.errors.find((e) => e.message.includes(expected));
         expect(hit).toBeDefined();
-        if (fromId !== to.id) expect(isRealCycle(cyclic, hit!.message.slice('dependency cycle: '.length).split(' -> '))).toBe(true);
+        if (fromId !== to.id)
+          expect(isRealCycle(cyclic, hit!.message.slice('dependency cycle: '.length).split(' -> '))).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -121,7 +141,8 @@ describe('DAG properties', () => {
   it('validates a shuffled 10,000-node chain without overflowing the stack', () => {
     const n = 10_000;
     const chain: NodeSpecInput[] = [{ id: 'n0', type: 'dataset', config: { name: 'iris' } }];
-    for (let i = 1; i < n; i++) chain.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
+    for (let i = 1; i < n; i++)
+      chain.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
     // Deterministic shuffle (Fisher-Yates with a fixed LCG).
     let seed = 12345;
     for (let i = n - 1; i > 0; i--) {
@@ -137,7 +158,11 @@ describe('DAG properties', () => {
     expect(stages(buildDag(chain as Node[]))).toHaveLength(n);
 
     // Closing the chain into a ring: the whole ring comes back as the cycle.
-    const ring = chain.map((c) => (c.id === 'n0' ? { id: 'n0', type: 'command' as const, config: { command: ['node'] }, dependsOn: [`n${n - 1}`] } : c));
+    const ring = chain.map((c) =>
+      c.id === 'n0'
+        ? { id: 'n0', type: 'command' as const, config: { command: ['node'] }, dependsOn: [`n${n - 1}`] }
+        : c,
+    );
     const bad = validateJob({ name: 'ring', nodes: ring });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.errors.map((e) => e.message.split(' -> ').length)).toEqual([n + 1]);

@@ -44,18 +44,18 @@ describe('order and stages', () => {
   });
 
   it('puts a node at its longest chain depth, input order within a stage', () => {
-    const nodes = [
-      { id: 'z', dependsOn: ['y', 'a'] },
-      { id: 'y', dependsOn: ['x'] },
-      { id: 'x' },
-      { id: 'a' },
-    ];
+    const nodes = [{ id: 'z', dependsOn: ['y', 'a'] }, { id: 'y', dependsOn: ['x'] }, { id: 'x' }, { id: 'a' }];
     expect(stages(nodes)).toEqual([['x', 'a'], ['y'], ['z']]);
     expect(topologicalOrder(nodes)).toEqual(['x', 'a', 'y', 'z']);
   });
 
   it('throws DagCycleError with the path on a cycle', () => {
-    const nodes = [{ id: 'a', dependsOn: ['c'] }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }, { id: 'd' }];
+    const nodes = [
+      { id: 'a', dependsOn: ['c'] },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['b'] },
+      { id: 'd' },
+    ];
     expect(() => topologicalOrder(nodes)).toThrow('dependency cycle: a -> b -> c -> a');
     let thrown: unknown;
     try {
@@ -86,7 +86,12 @@ describe('findCycle', () => {
   });
 
   it('starts the cycle at its earliest node', () => {
-    const nodes = [{ id: 'x' }, { id: 'p', dependsOn: ['x', 'r'] }, { id: 'q', dependsOn: ['p'] }, { id: 'r', dependsOn: ['q'] }];
+    const nodes = [
+      { id: 'x' },
+      { id: 'p', dependsOn: ['x', 'r'] },
+      { id: 'q', dependsOn: ['p'] },
+      { id: 'r', dependsOn: ['q'] },
+    ];
     expect(findCycle(nodes)).toEqual(['p', 'q', 'r', 'p']);
   });
 

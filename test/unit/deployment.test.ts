@@ -1,32 +1,84 @@
 // docker-compose.yml is checked with `docker compose config -q` in CI where a compose client exists;
-// this test checks what Trainyard relies on in it everywhere else.
+// this test checks what Trainyard relies on in it everywhere else. `npm run prod:local` runs its
+// Trainyard services as processes (deploy/prod-local/compose.ts), so what it reads is checked here too.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { SEARCH_ATTRIBUTE_CLI_ARGS } from '../../src/domain/search-attributes';
+import { interpolate, readCompose, serviceCommand, trainyardServices } from '../../deploy/prod-local/compose';
+import { SA, SEARCH_ATTRIBUTE_CLI_ARGS } from '../../src/domain/search-attributes';
 
 const root = path.resolve(__dirname, '..', '..');
-const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const compose = readCompose();
+/** What a compose run needs set (the `${VAR:?…}` variables); everything else takes its default. */
+const required = { TRAINYARD_BUILD_ID: 'b1', TRAINYARD_DOCS_PASSWORD: 'pw', POSTGRES_PASSWORD: 'pg' };
 
 describe('docker-compose.yml', () => {
-  it('has PostgreSQL, Temporal, its UI, the API and both worker kinds', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'api', 'cpu-worker', 'gpu-worker']));
+  it('has PostgreSQL, the schema job, Temporal, its setup and UI, the API and both worker kinds', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([
+        'postgresql',
+        'temporal-schema',
+        'temporal',
+        'temporal-setup',
+        'temporal-ui',
+        'api',
+        'cpu-worker',
+        'gpu-worker',
+      ]),
+    );
+    expect(trainyardServices(compose).sort()).toEqual(['api', 'cpu-worker', 'gpu-worker']);
   });
 
   it('reserves NVIDIA GPUs for the GPU worker', () => {
-    const devices = compose.services['gpu-worker'].deploy.resources.reservations.devices;
-    expect(devices[0]).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
+    const gpu = compose.services['gpu-worker'] as { deploy: { resources: { reservations: { devices: unknown[] } } } };
+    expect(gpu.deploy.resources.reservations.devices[0]).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
   });
+
+  it('when a Trainyard service is interpolated with defaults, then it points at the compose Temporal server over mTLS', () => {
+    for (const name of trainyardServices(compose)) {
+      const { env } = serviceCommand(name, required, compose);
+      expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      expect(env.TEMPORAL_TLS_CA).toBe('/run/trainyard/tls/ca.pem');
+      expect(env.TEMPORAL_TLS_CERT).toMatch(/^\/run\/trainyard\/tls\/client-(api|worker)\.pem$/);
+      expect(env.TRAINYARD_ARTIFACT_ROOT).toBe('/var/lib/trainyard/artifacts');
+    }
+  });
+
+  it('when a Trainyard service is run, then its entry file exists (the command names a real file)', () => {
+    for (const name of trainyardServices(compose)) {
+      const { argv } = serviceCommand(name, required, compose);
+      const entry = argv.find((a) => a.endsWith('.ts'));
+      expect(entry).toBeDefined();
+      expect(fs.existsSync(path.join(root, entry!))).toBe(true);
+    }
+  });
+
+  it('when the build id is not set, then a worker service cannot be interpolated (versioned workers need it)', () => {
+    expect(() => serviceCommand('cpu-worker', { TRAINYARD_DOCS_PASSWORD: 'pw' }, compose)).toThrow(
+      /TRAINYARD_BUILD_ID/,
+    );
+  });
+});
+
+describe('compose interpolation', () => {
+  it('when variables are set, unset or empty, then ${V}, ${V:-d}, ${V-d}, $V and $$ behave as in compose', () => {
+    const vars = { A: 'a', E: '' };
+    expect(interpolate('${A}/${B}/$A/$$A', vars)).toBe('a//a/$A');
+    expect(interpolate('${B:-x/${A}}', vars)).toBe('x/a');
+    expect(interpolate('${E:-d}|${E-d}|${B-d}', vars)).toBe('d||d');
+    expect(() => interpolate('${E:?must be set}', vars)).toThrow(/E is required: must be set/);
+  });
+});
+
+describe('Temporal setup (deploy/temporal/setup.sh)', () => {
+  const setup = fs.readFileSync(path.join(root, 'deploy', 'temporal', 'setup.sh'), 'utf8');
 
   it('registers every search attribute the dev server registers', () => {
-    const setup: string = compose.services['temporal-setup'].command.join(' ');
-    const wanted = SEARCH_ATTRIBUTE_CLI_ARGS.filter((a) => a !== '--search-attribute');
-    for (const sa of wanted) expect(setup).toContain(sa);
+    for (const sa of SEARCH_ATTRIBUTE_CLI_ARGS.filter((a) => a !== '--search-attribute')) expect(setup).toContain(sa);
   });
 
-  it('points every Trainyard service at the compose Temporal server', () => {
-    for (const name of ['api', 'cpu-worker', 'gpu-worker']) {
-      expect(compose.services[name].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    }
+  it('when the custom search attributes are counted per type, then they fit SQL visibility (3 per type, 10 Keyword)', () => {
+    const perType = new Map<string, number>();
+    for (const key of Object.values(SA)) perType.set(key.type, (perType.get(key.type) ?? 0) + 1);
+    for (const [type, n] of perType) expect(n).toBeLessThanOrEqual(type === 'KEYWORD' ? 10 : 3);
   });
 });

@@ -46,7 +46,9 @@ describe('JobDAG', () => {
       .add({ id: 'c', type: 'command', config: { command: ['node'] }, dependsOn: ['b'] });
     expect(() => dag.getExecutionOrder()).toThrow('JobDAG "loop" has a dependency cycle: a -> b -> c -> a');
     const r = dag.validate();
-    expect(!r.ok && r.errors).toEqual([{ path: 'nodes[0].dependsOn[0]', message: 'dependency cycle: a -> b -> c -> a' }]);
+    expect(!r.ok && r.errors).toEqual([
+      { path: 'nodes[0].dependsOn[0]', message: 'dependency cycle: a -> b -> c -> a' },
+    ]);
   });
 
   it('throws on an unknown dependency and on a repeated id', () => {

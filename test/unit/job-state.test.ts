@@ -3,10 +3,17 @@ import { JobSpec, type JobSpecInput } from '../../src/domain/job-spec';
 import type { StepOutput } from '../../src/domain/step-io';
 import { CarriedNodes, JobState } from '../../workflows/job-state';
 
-const out = (id: string): StepOutput => ({ summary: { id }, artifacts: [], meta: { attempt: 1, startedAt: 'x', finishedAt: 'y', worker: 'w' } });
+const out = (id: string): StepOutput => ({
+  summary: { id },
+  artifacts: [],
+  meta: { attempt: 1, startedAt: 'x', finishedAt: 'y', worker: 'w' },
+});
 
 function stateOf(nodes: [string, string[]][]): JobState {
-  const input: JobSpecInput = { name: 'j', nodes: nodes.map(([id, dependsOn]) => ({ id, type: 'command', dependsOn, config: { command: ['true'] } })) };
+  const input: JobSpecInput = {
+    name: 'j',
+    nodes: nodes.map(([id, dependsOn]) => ({ id, type: 'command', dependsOn, config: { command: ['true'] } })),
+  };
   const s = new JobState(JobSpec.parse(input), () => 'q');
   s.rebuildReady();
   return s;
@@ -48,7 +55,14 @@ describe('JobState', () => {
   test('when a node fails, then its descendants are skipped and independent nodes still run', () => {
     const s = stateOf(diamondPlus);
     drain(s, ['b']);
-    expect(s.nodes.map((n) => `${n.spec.id}:${n.status}`)).toEqual(['a:completed', 'b:failed', 'c:completed', 'd:skipped', 'e:skipped', 'x:completed']);
+    expect(s.nodes.map((n) => `${n.spec.id}:${n.status}`)).toEqual([
+      'a:completed',
+      'b:failed',
+      'c:completed',
+      'd:skipped',
+      'e:skipped',
+      'x:completed',
+    ]);
     expect(s.counts).toMatchObject({ completed: 3, failed: 1, skipped: 2, pending: 0 });
   });
 
@@ -93,6 +107,27 @@ describe('JobState', () => {
     expect(s.requeuePaused()).toBe(1);
     expect(s.node(s.takeReady()!).spec.id).toBe('a');
     expect(s.node(0).checkpoint?.size).toBe(3);
+  });
+
+  test('when a node waits for a GPU lease, then it is queued with the reason; withdrawn, it is pending and ready first', () => {
+    const s = stateOf([
+      ['a', []],
+      ['b', []],
+    ]);
+    const a = s.takeReady()!;
+    s.markStarted(a, 1);
+    s.markWaiting(a, { reason: 'quota', pool: 'default', gpus: 1, held: 1, limit: 1, since: 't' });
+    expect(s.node(a).status).toBe('queued');
+    expect(s.running).toBe(1);
+    expect(s.nodeState(s.node(a)).waitingFor).toMatchObject({ reason: 'quota', held: 1 });
+    s.markDispatched(a);
+    expect(s.node(a).status).toBe('running');
+    expect(s.nodeState(s.node(a)).waitingFor).toBeUndefined();
+    s.markWaiting(a, { reason: 'quota', pool: 'default', gpus: 1, since: 't' });
+    s.withdraw(a);
+    expect(s.node(a)).toMatchObject({ status: 'pending', waitingFor: undefined, executions: 1 });
+    expect(s.running).toBe(0);
+    expect(s.takeReady()).toBe(a);
   });
 
   test('when state is carried across continue-as-new, then it restores exactly and stays compact', () => {

@@ -6,9 +6,9 @@ import { loadDataset } from '../../activities/ml/datasets';
 import { classificationMetrics, clusteringMetrics, regressionMetrics, rocAuc } from '../../activities/ml/metrics';
 import { createTrainer, predict, type ModelKind, type TrainState } from '../../activities/ml/models';
 import { buildOnnx } from '../../activities/ml/onnx/build';
-import { openSession, runOnnx } from '../../activities/ml/onnx/runtime';
+import { openSession } from '../../activities/ml/onnx/runtime';
 import { encodeRaw, fitPreprocessor, transformDataset, type PreprocessOptions } from '../../activities/ml/preprocess';
-import { createRng } from '../../activities/ml/random';
+import { createRng } from '../../src/domain/random';
 import { splitDataset, splitIndices } from '../../activities/ml/split';
 import { parseCsv, type Dataset } from '../../activities/ml/table';
 
@@ -23,7 +23,15 @@ function trainModel(train: Dataset, kind: ModelKind, overrides: Partial<TrainCon
   const pre = fitPreprocessor(train, PRE);
   const x = transformDataset(train, pre);
   const trainer = createTrainer(
-    { kind, hiddenLayers: cfg.hiddenLayers, learningRate: cfg.learningRate, batchSize: cfg.batchSize, l2: cfg.l2, seed: cfg.seed, clusters: cfg.clusters },
+    {
+      kind,
+      hiddenLayers: cfg.hiddenLayers,
+      learningRate: cfg.learningRate,
+      batchSize: cfg.batchSize,
+      l2: cfg.l2,
+      seed: cfg.seed,
+      clusters: cfg.clusters,
+    },
     { x, y: train.y },
     { x: { rows: 0, cols: x.cols, data: new Float64Array() }, y: [] },
     { featureNames: pre.encodedNames, classes: train.classes },
@@ -35,7 +43,11 @@ function trainModel(train: Dataset, kind: ModelKind, overrides: Partial<TrainCon
 describe('ml core', () => {
   test('built-in samples load with the right shapes, targets and missing values', async () => {
     const iris = await builtin('iris');
-    expect([iris.rowIds.length, iris.columns.length, iris.classes]).toEqual([150, 4, ['setosa', 'versicolor', 'virginica']]);
+    expect([iris.rowIds.length, iris.columns.length, iris.classes]).toEqual([
+      150,
+      4,
+      ['setosa', 'versicolor', 'virginica'],
+    ]);
     const bc = await builtin('breast_cancer');
     expect([bc.rowIds.length, bc.columns.length, bc.classes]).toEqual([569, 30, ['benign', 'malignant']]);
     expect(bc.columns[0]!.name).toBe('mean radius');
@@ -45,7 +57,10 @@ describe('ml core', () => {
     expect([diabetes.rowIds.length, diabetes.columns.length, diabetes.task]).toEqual([442, 10, 'regression']);
     const penguins = await builtin('penguins');
     expect(penguins.rowIds.length).toBe(344);
-    expect(penguins.columns.find((c) => c.name === 'Island')).toMatchObject({ kind: 'categorical', categories: ['Biscoe', 'Dream', 'Torgersen'] });
+    expect(penguins.columns.find((c) => c.name === 'Island')).toMatchObject({
+      kind: 'categorical',
+      categories: ['Biscoe', 'Dream', 'Torgersen'],
+    });
     expect(penguins.columns.find((c) => c.name === 'Sex')!.missing).toBe(10);
     const cars = await builtin('cars');
     expect(cars.rowIds.length).toBe(398); // 8 rows without a target dropped
@@ -54,7 +69,11 @@ describe('ml core', () => {
   });
 
   test('CSV parser handles quotes, escaped quotes and CRLF', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\r\n1,\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"'], ['1', '']]);
+    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\r\n1,\n')).toEqual([
+      ['a', 'b'],
+      ['x, y', 'say "hi"'],
+      ['1', ''],
+    ]);
   });
 
   test('split is deterministic and stratified', async () => {
@@ -103,7 +122,12 @@ describe('ml core', () => {
     const cars = await builtin('cars');
     const p = fitPreprocessor(cars, { scale: 'minmax', impute: 'median', oneHot: 'auto', dropColumns: ['Year'] });
     expect(p.inputColumns.map((c) => c.name)).not.toContain('Year');
-    expect(p.excluded).toEqual(expect.arrayContaining([{ name: 'Year', reason: 'dropped' }, { name: 'Name', reason: 'text' }]));
+    expect(p.excluded).toEqual(
+      expect.arrayContaining([
+        { name: 'Year', reason: 'dropped' },
+        { name: 'Name', reason: 'text' },
+      ]),
+    );
     const x = transformDataset(cars, p);
     expect(Math.min(...x.data)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...x.data)).toBeLessThanOrEqual(1);
@@ -155,7 +179,10 @@ describe('ml core', () => {
   test('metrics: ROC-AUC by hand', () => {
     expect(rocAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBeCloseTo(0.75, 12);
     const m = classificationMetrics([0, 0, 1, 1], [0, 1, 1, 1], ['a', 'b']);
-    expect(m.confusionMatrix).toEqual([[1, 1], [0, 2]]);
+    expect(m.confusionMatrix).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
     expect(m.precisionMacro).toBeCloseTo((1 + 2 / 3) / 2, 12);
     expect(m.recallMacro).toBeCloseTo((0.5 + 1) / 2, 12);
     expect(regressionMetrics([1, 2, 3], [1, 2, 4])).toEqual({ rmse: Math.sqrt(1 / 3), mae: 1 / 3, r2: 0.5 });
@@ -167,7 +194,14 @@ describe('ml core', () => {
     const pre = full.pre;
     const x = transformDataset(train, pre);
     const d = TrainConfig.parse({});
-    const opts = { kind: 'mlp' as const, hiddenLayers: d.hiddenLayers, learningRate: d.learningRate, batchSize: d.batchSize, l2: d.l2, seed: d.seed };
+    const opts = {
+      kind: 'mlp' as const,
+      hiddenLayers: d.hiddenLayers,
+      learningRate: d.learningRate,
+      batchSize: d.batchSize,
+      l2: d.l2,
+      seed: d.seed,
+    };
     const empty = { x: { rows: 0, cols: x.cols, data: new Float64Array() }, y: [] };
     const meta = { featureNames: pre.encodedNames, classes: train.classes };
     const first = createTrainer(opts, { x, y: train.y }, empty, meta);
@@ -216,13 +250,14 @@ describe('ml core', () => {
       const s = await openSession(file);
       expect(s.provider).toBe('cpu');
       const raw = encodeRaw(test, pre);
-      const out = await runOnnx(s, raw).finally(() => s.close());
+      const out = await s.run(raw).finally(() => s.close());
       const js = predict(model, transformDataset(test, pre));
       const ref = js.probabilities ?? js.values ?? js.distances!;
       const got = out[built.primaryOutput]!.data as ArrayLike<number>;
       expect(got.length).toBe(ref.length);
       let maxRel = 0;
-      for (let i = 0; i < ref.length; i++) maxRel = Math.max(maxRel, Math.abs(got[i]! - ref[i]!) / Math.max(1, Math.abs(ref[i]!)));
+      for (let i = 0; i < ref.length; i++)
+        maxRel = Math.max(maxRel, Math.abs(got[i]! - ref[i]!) / Math.max(1, Math.abs(ref[i]!)));
       expect(maxRel).toBeLessThanOrEqual(1e-4);
       if (js.labels && out.label) {
         const labels = Array.from(out.label.data as ArrayLike<bigint>, Number);

@@ -6,7 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { createMlSteps } from '../../activities/ml-steps';
-import { LocalArtifactStore } from '../../src/artifacts/local-store';
+import { testStorage } from '../helpers/storage';
 import type { NodeType } from '../../src/domain/node-types';
 import type { StepInput, StepOutput } from '../../src/domain/step-io';
 import { validateJob } from '../../src/domain/validate';
@@ -23,13 +23,22 @@ test.each(['pipeline.yaml', 'regression.yaml'])('examples/%s validates and runs'
   const raw = YAML.parse(await fs.readFile(path.join(__dirname, '..', '..', 'examples', file), 'utf8'));
   const v = validateJob(raw);
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
-  const steps = createMlSteps({ store: new LocalArtifactStore(root), dataRoot: root });
+  const steps = createMlSteps({ store: testStorage(root).artifacts, dataRoot: root });
   const outputs: Record<string, StepOutput> = {};
   for (const node of v.spec.nodes) {
     // Nodes are listed in dependency order in the examples.
     const upstream = Object.fromEntries(node.dependsOn.map((d) => [d, outputs[d]!]));
     const cfg = node.type === 'train' ? { ...node.config, epochDelayMs: 0 } : node.config;
-    const input: StepInput = { jobId: file, nodeId: node.id, nodeType: node.type, config: cfg, upstream, outputDir: `runs/${file}`, resources: { gpus: 0, gpuMemoryGb: 0 }, priority: 3 };
+    const input: StepInput = {
+      jobId: file,
+      nodeId: node.id,
+      nodeType: node.type,
+      config: cfg,
+      upstream,
+      outputDir: `runs/${file}`,
+      resources: { gpus: 0, gpuMemoryGb: 0 },
+      priority: 3,
+    };
     const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
     const step = steps[node.type as Exclude<NodeType, 'command'>];
     outputs[node.id] = (await env.run(step, input)) as StepOutput;

@@ -37,15 +37,26 @@ describe('planJob', () => {
 
   it('routes each node to its task queue and pool', () => {
     const byId = Object.fromEntries(plan.nodes.map((n) => [n.id, n]));
-    expect(byId.data).toEqual({ id: 'data', type: 'dataset', stage: 0, taskQueue: 'ty-cpu', gpus: 0, dependsOn: [], estimatedMs: 10_000 });
+    expect(byId.data).toEqual({
+      id: 'data',
+      type: 'dataset',
+      stage: 0,
+      taskQueue: 'ty-workflows',
+      gpus: 0,
+      dependsOn: [],
+      estimatedMs: 10_000,
+    });
     expect(byId.train).toMatchObject({ taskQueue: 'ty-gpu-train-default', pool: 'default', gpus: 2, stage: 3 });
     expect(byId.export).toMatchObject({ taskQueue: 'ty-gpu-export-tiny', pool: 'tiny', gpus: 0 });
-    expect(byId.eval).toMatchObject({ taskQueue: 'ty-cpu', dependsOn: ['train', 'export'] });
+    expect(byId.eval).toMatchObject({ taskQueue: 'ty-workflows', dependsOn: ['train', 'export'] });
     expect(byId.eval!.pool).toBeUndefined();
   });
 
   it('estimates the critical path and GPU time from durations', () => {
-    expect(plan.criticalPath).toEqual({ nodes: ['data', 'split', 'prep', 'train', 'export', 'eval', 'viz'], estimatedMs: 10_000 + 5000 + 300_000 + 60_000 + 30_000 });
+    expect(plan.criticalPath).toEqual({
+      nodes: ['data', 'split', 'prep', 'train', 'export', 'eval', 'viz'],
+      estimatedMs: 10_000 + 5000 + 300_000 + 60_000 + 30_000,
+    });
     // Only train asks for GPUs (2 × 5 min); export asks for none.
     expect(plan.estimatedGpuMs).toBe(600_000);
   });
@@ -65,12 +76,19 @@ describe('planJob', () => {
     expect(p.estimatedGpuMs).toBeUndefined();
     expect(p.stages).toEqual([['a'], ['b', 'c'], ['d']]);
     expect(p.maxStageWidth).toBe(2);
-    expect(p.nodes.find((n) => n.id === 'd')).toMatchObject({ taskQueue: 'trainyard-gpu-train-default', pool: 'default', gpus: 1 });
+    expect(p.nodes.find((n) => n.id === 'd')).toMatchObject({
+      taskQueue: 'trainyard-gpu-train-default',
+      pool: 'default',
+      gpus: 1,
+    });
   });
 });
 
 describe('pools', () => {
-  const node = (gpus: number | undefined, gpuMemoryGb = 0, type: 'train' | 'export' | 'command' = 'train') => ({ type, resources: { gpus, gpuMemoryGb } });
+  const node = (gpus: number | undefined, gpuMemoryGb = 0, type: 'train' | 'export' | 'command' = 'train') => ({
+    type,
+    resources: { gpus, gpuMemoryGb },
+  });
 
   it('chooses the smallest pool that fits', () => {
     expect(choosePool(node(undefined), POOLS)?.name).toBe('tiny');

@@ -1,5 +1,10 @@
 import type { JobSpecInput, NodeSpecInput } from '../../src/domain/job-spec';
-import { validateJob, validateSubmission, type ValidationContext, type ValidationError } from '../../src/domain/validate';
+import {
+  validateJob,
+  validateSubmission,
+  type ValidationContext,
+  type ValidationError,
+} from '../../src/domain/validate';
 
 /** The demo pipeline: dataset → split → preprocess → train → {evaluate, export} → visualize. */
 function demo(): JobSpecInput {
@@ -36,7 +41,12 @@ const CTX: ValidationContext = {
   requireResolvedConfig: true,
 };
 
-const cmd = (id: string, command: unknown, extra: Partial<NodeSpecInput> = {}): NodeSpecInput => ({ id, type: 'command', config: { command } as Record<string, unknown>, ...extra });
+const cmd = (id: string, command: unknown, extra: Partial<NodeSpecInput> = {}): NodeSpecInput => ({
+  id,
+  type: 'command',
+  config: { command } as Record<string, unknown>,
+  ...extra,
+});
 
 describe('validateJob', () => {
   it('when the demo pipeline is given, then it passes with defaults applied', () => {
@@ -55,25 +65,77 @@ describe('validateJob', () => {
   it('when a command node sits between the dataset and split, then split accepts it (refs pass through)', () => {
     const spec: JobSpecInput = {
       name: 'cmd',
-      nodes: [{ id: 'data', type: 'dataset', config: { name: 'iris' } }, cmd('fetch', ['python3', 'fetch.py'], { dependsOn: ['data'] }), { id: 'split', type: 'split', dependsOn: ['fetch'] }],
+      nodes: [
+        { id: 'data', type: 'dataset', config: { name: 'iris' } },
+        cmd('fetch', ['python3', 'fetch.py'], { dependsOn: ['data'] }),
+        { id: 'split', type: 'split', dependsOn: ['fetch'] },
+      ],
     };
     expect(errorsOf(spec, CTX)).toEqual([]);
   });
 
   it('when only a command node is upstream of split, then split is refused (it reads a dataset table)', () => {
-    const spec: JobSpecInput = { name: 'cmd', nodes: [cmd('fetch', ['python3', 'fetch.py']), { id: 'split', type: 'split', dependsOn: ['fetch'] }] };
-    expect(errorsOf(spec, CTX)).toEqual([{ path: 'nodes[1].dependsOn', message: 'node "split" (split) needs a "dataset" ancestor (split divides its table); it has none' }]);
+    const spec: JobSpecInput = {
+      name: 'cmd',
+      nodes: [cmd('fetch', ['python3', 'fetch.py']), { id: 'split', type: 'split', dependsOn: ['fetch'] }],
+    };
+    expect(errorsOf(spec, CTX)).toEqual([
+      {
+        path: 'nodes[1].dependsOn',
+        message: 'node "split" (split) needs a "dataset" ancestor (split divides its table); it has none',
+      },
+    ]);
   });
 
-  type Case = [name: string, input: unknown, ctx: ValidationContext, expected: { path: string; message: string | RegExp }[]];
+  type Case = [
+    name: string,
+    input: unknown,
+    ctx: ValidationContext,
+    expected: { path: string; message: string | RegExp }[],
+  ];
   const cases: Case[] = [
     ['schema: missing name', { nodes: demo().nodes }, {}, [{ path: 'name', message: /expected string/ }]],
-    ['schema: bad node id', withNode('viz', (n) => ({ ...n, id: 'Viz Node' })), {}, [{ path: 'nodes[6].id', message: 'must match' }]],
-    ['schema: unknown node type', withNode('viz', (n) => ({ ...n, type: 'plot' as never })), {}, [{ path: 'nodes[6].type', message: /Invalid option/ }]],
-    ['schema: unknown field', withNode('viz', (n) => ({ ...n, colour: 'red' }) as never), {}, [{ path: 'nodes[6].colour', message: 'unknown field "colour"' }]],
-    ['schema: bad duration', withNode('train', (n) => ({ ...n, timeout: { startToClose: '5 minutes' } })), {}, [{ path: 'nodes[3].timeout.startToClose', message: 'invalid duration' }]],
-    ['schema: duration of the wrong type', withNode('train', (n) => ({ ...n, timeout: { heartbeat: true as never } })), {}, [{ path: 'nodes[3].timeout.heartbeat', message: 'expected string or number' }]],
-    ['schema: parallelism above the bound', { ...demo(), parallelism: 5000 }, {}, [{ path: 'parallelism', message: /500/ }]],
+    [
+      'schema: bad node id',
+      withNode('viz', (n) => ({ ...n, id: 'Viz Node' })),
+      {},
+      [{ path: 'nodes[6].id', message: 'must match' }],
+    ],
+    [
+      'schema: unknown node type',
+      withNode('viz', (n) => ({ ...n, type: 'plot' as never })),
+      {},
+      [
+        {
+          path: 'nodes[6].type',
+          message: /unknown node type "plot": use a built-in type \(dataset, .*command, select\)/,
+        },
+      ],
+    ],
+    [
+      'schema: unknown field',
+      withNode('viz', (n) => ({ ...n, colour: 'red' }) as never),
+      {},
+      [{ path: 'nodes[6].colour', message: 'unknown field "colour"' }],
+    ],
+    [
+      'schema: bad duration',
+      withNode('train', (n) => ({ ...n, timeout: { startToClose: '5 minutes' } })),
+      {},
+      [{ path: 'nodes[3].timeout.startToClose', message: 'invalid duration' }],
+    ],
+    [
+      'schema: duration of the wrong type',
+      withNode('train', (n) => ({ ...n, timeout: { heartbeat: true as never } })),
+      {},
+      [{ path: 'nodes[3].timeout.heartbeat', message: 'expected string or number' }],
+    ],
+    [
+      'schema: parallelism above the bound',
+      { ...demo(), parallelism: 5000 },
+      {},
+      [{ path: 'parallelism', message: /500/ }],
+    ],
     ['schema: no nodes', { name: 'x', nodes: [] }, {}, [{ path: 'nodes', message: /1/ }]],
     [
       'duplicate id',
@@ -81,8 +143,18 @@ describe('validateJob', () => {
       {},
       [{ path: 'nodes[7].id', message: 'duplicate id "prep": already used by nodes[2]' }],
     ],
-    ['dangling dependency', withNode('viz', (n) => ({ ...n, dependsOn: ['eval', 'evaluate'] })), {}, [{ path: 'nodes[6].dependsOn[1]', message: 'unknown node "evaluate"' }]],
-    ['self dependency', withNode('viz', (n) => ({ ...n, dependsOn: ['eval', 'viz'] })), {}, [{ path: 'nodes[6].dependsOn[1]', message: 'node "viz" depends on itself' }]],
+    [
+      'dangling dependency',
+      withNode('viz', (n) => ({ ...n, dependsOn: ['eval', 'evaluate'] })),
+      {},
+      [{ path: 'nodes[6].dependsOn[1]', message: 'unknown node "evaluate"' }],
+    ],
+    [
+      'self dependency',
+      withNode('viz', (n) => ({ ...n, dependsOn: ['eval', 'viz'] })),
+      {},
+      [{ path: 'nodes[6].dependsOn[1]', message: 'node "viz" depends on itself' }],
+    ],
     [
       'duplicate dependsOn entry',
       withNode('viz', (n) => ({ ...n, dependsOn: ['eval', 'train', 'eval'] })),
@@ -127,23 +199,34 @@ describe('validateJob', () => {
       {},
       [
         { path: 'nodes[1].dependsOn', message: 'node "train" (train) needs a "preprocess" ancestor' },
-        { path: 'nodes[2].dependsOn', message: 'node "eval" (evaluate) needs a "train" ancestor and a "split" ancestor; it has no "split" ancestor' },
+        {
+          path: 'nodes[2].dependsOn',
+          message: 'node "eval" (evaluate) needs a "train" ancestor and a "split" ancestor; it has no "split" ancestor',
+        },
       ],
     ],
     [
       'evaluate without a train ancestor',
-      withNode('eval', (n) => ({ ...n, dependsOn: ['prep'] }), { ...demo(), nodes: demo().nodes.filter((n) => n.id !== 'viz' && n.id !== 'export' && n.id !== 'train') }),
+      withNode('eval', (n) => ({ ...n, dependsOn: ['prep'] }), {
+        ...demo(),
+        nodes: demo().nodes.filter((n) => n.id !== 'viz' && n.id !== 'export' && n.id !== 'train'),
+      }),
       {},
       [{ path: 'nodes[3].dependsOn', message: 'it has no "train" ancestor' }],
     ],
-    ['export without a train ancestor', withNode('export', (n) => ({ ...n, dependsOn: ['prep'] })), {}, [{ path: 'nodes[5].dependsOn', message: 'node "export" (export) needs a "train" ancestor' }]],
+    [
+      'export without a train ancestor',
+      withNode('export', (n) => ({ ...n, dependsOn: ['prep'] })),
+      {},
+      [{ path: 'nodes[5].dependsOn', message: 'node "export" (export) needs a "train" ancestor' }],
+    ],
     [
       'visualize without a train or evaluate ancestor',
       withNode('viz', (n) => ({ ...n, dependsOn: ['split'] })),
       {},
       [
         // eval loses its only dependent only if nothing else depends on it: export still feeds eval, so no orphan.
-        { path: 'nodes[6].dependsOn', message: 'needs a "train" or "evaluate" ancestor' },
+        { path: 'nodes[6].dependsOn', message: 'needs a "train", "evaluate" or "command" ancestor' },
       ],
     ],
     [
@@ -158,28 +241,93 @@ describe('validateJob', () => {
       {},
       [{ path: 'nodes[0].dependsOn', message: 'node "train" (train) needs a "preprocess" ancestor' }],
     ],
-    ['per-type config: out of range', withNode('split', (n) => ({ ...n, config: { testSize: 0.9 } })), {}, [{ path: 'nodes[1].config.testSize', message: /0\.5/ }]],
-    ['per-type config: unknown key', withNode('train', (n) => ({ ...n, config: { epoch: 5 } })), {}, [{ path: 'nodes[3].config.epoch', message: 'unknown field "epoch"' }]],
-    ['per-type config: refinement', withNode('data', (n) => ({ ...n, config: {} })), {}, [{ path: 'nodes[0].config', message: 'exactly one of "name"' }]],
-    ['per-type config: escaping cwd', { name: 'c', nodes: [cmd('c', ['node'], { config: { command: ['node'], cwd: '../x' } })] }, {}, [{ path: 'nodes[0].config.cwd', message: 'relative path' }]],
+    [
+      'per-type config: out of range',
+      withNode('split', (n) => ({ ...n, config: { testSize: 0.9 } })),
+      {},
+      [{ path: 'nodes[1].config.testSize', message: /0\.5/ }],
+    ],
+    [
+      'per-type config: unknown key',
+      withNode('train', (n) => ({ ...n, config: { epoch: 5 } })),
+      {},
+      [{ path: 'nodes[3].config.epoch', message: 'unknown field "epoch"' }],
+    ],
+    [
+      'per-type config: refinement',
+      withNode('data', (n) => ({ ...n, config: {} })),
+      {},
+      [{ path: 'nodes[0].config', message: 'exactly one of "name"' }],
+    ],
+    [
+      'per-type config: escaping cwd',
+      { name: 'c', nodes: [cmd('c', ['node'], { config: { command: ['node'], cwd: '../x' } })] },
+      {},
+      [{ path: 'nodes[0].config.cwd', message: 'relative path' }],
+    ],
     [
       'unresolved configPath',
       withNode('train', (n) => ({ ...n, config: {}, configPath: 'configs/train.yaml' })),
       CTX,
       [{ path: 'nodes[3].configPath', message: 'must be resolved at submit time' }],
     ],
-    ['command not on the allowlist', { name: 'c', nodes: [cmd('c', ['bash', '-c', 'x'])] }, CTX, [{ path: 'nodes[0].config.command[0]', message: '"bash" is not an allowed command (allowed: python3, node, /usr/local/bin/trainer)' }]],
-    ['command given as a path', { name: 'c', nodes: [cmd('c', ['/usr/bin/python3', 'x.py'])] }, CTX, [{ path: 'nodes[0].config.command[0]', message: '"/usr/bin/python3" is a path; only an exact path on the allowlist may run' }]],
-    ['command as a shell line', { name: 'c', nodes: [cmd('c', ['python3 train.py --epochs 3'])] }, CTX, [{ path: 'nodes[0].config.command', message: 'use an argv array, e.g. ["python3","train.py","--epochs","3"]' }]],
-    ['command with an empty executable', { name: 'c', nodes: [cmd('c', [''])] }, CTX, [{ path: 'nodes[0].config.command[0]', message: 'must not be empty' }]],
+    [
+      'command not on the allowlist',
+      { name: 'c', nodes: [cmd('c', ['bash', '-c', 'x'])] },
+      CTX,
+      [
+        {
+          path: 'nodes[0].config.command[0]',
+          message: '"bash" is not an allowed command (allowed: python3, node, /usr/local/bin/trainer)',
+        },
+      ],
+    ],
+    [
+      'command given as a path',
+      { name: 'c', nodes: [cmd('c', ['/usr/bin/python3', 'x.py'])] },
+      CTX,
+      [
+        {
+          path: 'nodes[0].config.command[0]',
+          message: '"/usr/bin/python3" is a path; only an exact path on the allowlist may run',
+        },
+      ],
+    ],
+    [
+      'command as a shell line',
+      { name: 'c', nodes: [cmd('c', ['python3 train.py --epochs 3'])] },
+      CTX,
+      [{ path: 'nodes[0].config.command', message: 'use an argv array, e.g. ["python3","train.py","--epochs","3"]' }],
+    ],
+    [
+      'command with an empty executable',
+      { name: 'c', nodes: [cmd('c', [''])] },
+      CTX,
+      [{ path: 'nodes[0].config.command[0]', message: 'must not be empty' }],
+    ],
     [
       'GPU request no pool fits',
       withNode('train', (n) => ({ ...n, resources: { gpus: 3, gpuMemoryGb: 40 } })),
       CTX,
-      [{ path: 'nodes[3].resources', message: 'node "train" asks for 3 GPUs with 40 GB each; the largest pool "default" has 2 GPUs of 16 GB' }],
+      [
+        {
+          path: 'nodes[3].resources',
+          message: 'node "train" asks for 3 GPUs with 40 GB each; the largest pool "default" has 2 GPUs of 16 GB',
+        },
+      ],
     ],
-    ['GPU memory no pool fits', withNode('train', (n) => ({ ...n, resources: { gpuMemoryGb: 24 } })), CTX, [{ path: 'nodes[3].resources', message: 'asks for 1 GPU with 24 GB each' }]],
-    ['GPU request without pools', withNode('train', (n) => n), { pools: [] }, [{ path: 'nodes[3].resources', message: 'no GPU pool is configured' }]],
+    [
+      'GPU memory no pool fits',
+      withNode('train', (n) => ({ ...n, resources: { gpuMemoryGb: 24 } })),
+      CTX,
+      [{ path: 'nodes[3].resources', message: 'asks for 1 GPU with 24 GB each' }],
+    ],
+    [
+      'GPU request without pools',
+      withNode('train', (n) => n),
+      { pools: [] },
+      [{ path: 'nodes[3].resources', message: 'no GPU pool is configured' }],
+    ],
   ];
 
   it.each(cases)('%s', (_name, input, ctx, expected) => {
@@ -275,19 +423,24 @@ describe('validateJob', () => {
     expect(errors.map((e) => e.message)).toEqual(['dependency cycle: a -> b -> a', 'dependency cycle: c -> d -> c']);
   });
 
-  it('validates a 10,000-node chain quickly', () => {
+  // How fast is a benchmark (bench/validate.ts, `npm run bench -- --only validate`); that it works is this test.
+  it('when a chain of 10,000 nodes is validated, then it is valid (no recursion limit)', () => {
     const nodes: NodeSpecInput[] = [{ id: 'n0', type: 'dataset', config: { name: 'iris' } }];
-    for (let i = 1; i < 10_000; i++) nodes.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
-    const t0 = performance.now();
+    for (let i = 1; i < 10_000; i++)
+      nodes.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${i - 1}`] });
     const r = validateJob({ name: 'chain', nodes }, CTX);
-    const ms = performance.now() - t0;
     expect(r.ok).toBe(true);
-    expect(ms).toBeLessThan(5000);
   });
 
   it('when a 10,000-node chain closes into a cycle, then the cycle is reported without recursion', () => {
     const nodes: NodeSpecInput[] = [];
-    for (let i = 0; i < 10_000; i++) nodes.push({ id: `n${i}`, type: 'command', config: { command: ['node'] }, dependsOn: [`n${(i + 9_999) % 10_000}`] });
+    for (let i = 0; i < 10_000; i++)
+      nodes.push({
+        id: `n${i}`,
+        type: 'command',
+        config: { command: ['node'] },
+        dependsOn: [`n${(i + 9_999) % 10_000}`],
+      });
     const errors = errorsOf({ name: 'ring', nodes });
     expect(errors).toHaveLength(1);
     expect(errors[0]!.path).toBe('nodes[0].dependsOn[0]');
@@ -301,7 +454,10 @@ describe('validateSubmission', () => {
   });
 
   it('when the single-job form is valid, then it becomes a one-node DAG', () => {
-    const r = validateSubmission({ jobType: 'dataset', config: { name: 'penguins' }, outputDir: 'exp', priority: 2, tags: ['a'] }, CTX);
+    const r = validateSubmission(
+      { jobType: 'dataset', config: { name: 'penguins' }, outputDir: 'exp', priority: 2, tags: ['a'] },
+      CTX,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.spec.nodes).toHaveLength(1);

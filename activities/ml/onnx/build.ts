@@ -51,7 +51,14 @@ class GraphBuilder {
 
   op(opType: string, inputs: string[], attrs: Attr[] = [], output?: string): string {
     const out = output ?? `${opType.toLowerCase()}_${this.n}`;
-    this.nodes.push({ op_type: opType, name: `${opType}_${this.n++}`, input: inputs, output: [out], attribute: attrs, domain: '' });
+    this.nodes.push({
+      op_type: opType,
+      name: `${opType}_${this.n++}`,
+      input: inputs,
+      output: [out],
+      attribute: attrs,
+      domain: '',
+    });
     return out;
   }
 }
@@ -72,7 +79,11 @@ function valueInfo(t: OnnxTensorInfo): object {
   };
 }
 
-export function buildOnnx(model: Model, pre: PreprocessorParams, opts: { opset?: number; name?: string; docString?: string } = {}): BuiltOnnx {
+export function buildOnnx(
+  model: Model,
+  pre: PreprocessorParams,
+  opts: { opset?: number; name?: string; docString?: string } = {},
+): BuiltOnnx {
   const opset = opts.opset ?? 13;
   if (opset < 13 || opset > 17) throw new Error(`opset ${opset} not supported (13–17)`);
   const g = new GraphBuilder();
@@ -83,27 +94,45 @@ export function buildOnnx(model: Model, pre: PreprocessorParams, opts: { opset?:
     shape: ['N', F],
     description:
       'Raw features in this column order: ' +
-      pre.inputColumns.map((c) => (c.kind === 'numeric' ? c.name : `${c.name} (category index into [${c.categories!.join(', ')}])`)).join('; ') +
+      pre.inputColumns
+        .map((c) => (c.kind === 'numeric' ? c.name : `${c.name} (category index into [${c.categories!.join(', ')}])`))
+        .join('; ') +
       '. NaN = missing or unknown category.',
   };
   let x = input.name;
 
   // Impute.
   if (pre.impute !== 'none' && pre.fill.some((v) => v !== null)) {
-    const fill = g.constant('impute_fill', [1, F], pre.fill.map((v) => (v === null ? NaN : v)));
+    const fill = g.constant(
+      'impute_fill',
+      [1, F],
+      pre.fill.map((v) => (v === null ? NaN : v)),
+    );
     const isnan = g.op('IsNaN', [x]);
     x = g.op('Where', [isnan, fill, x], [], 'imputed');
   }
 
   // Encode: numeric columns first, then one one-hot block per categorical column.
   const numericIdx = pre.inputColumns.flatMap((c, j) => (c.kind === 'numeric' ? [j] : []));
-  const cats = pre.inputColumns.flatMap((c, j) => (c.kind === 'categorical' ? [{ j, k: c.categories!.length, name: c.name }] : []));
+  const cats = pre.inputColumns.flatMap((c, j) =>
+    c.kind === 'categorical' ? [{ j, k: c.categories!.length, name: c.name }] : [],
+  );
   if (cats.length > 0) {
     const pieces: string[] = [];
-    if (numericIdx.length > 0) pieces.push(g.op('Gather', [x, g.constant('numeric_idx', [numericIdx.length], numericIdx, 'int64')], [int('axis', 1)]));
+    if (numericIdx.length > 0)
+      pieces.push(
+        g.op('Gather', [x, g.constant('numeric_idx', [numericIdx.length], numericIdx, 'int64')], [int('axis', 1)]),
+      );
     cats.forEach(({ j, k }, ci) => {
       const col = g.op('Gather', [x, g.constant(`cat${ci}_idx`, [1], [j], 'int64')], [int('axis', 1)]);
-      const eq = g.op('Equal', [col, g.constant(`cat${ci}_codes`, [1, k], Array.from({ length: k }, (_, t) => t))]);
+      const eq = g.op('Equal', [
+        col,
+        g.constant(
+          `cat${ci}_codes`,
+          [1, k],
+          Array.from({ length: k }, (_, t) => t),
+        ),
+      ]);
       pieces.push(g.op('Cast', [eq], [int('to', DataType.FLOAT)]));
     });
     x = pieces.length === 1 ? pieces[0]! : g.op('Concat', pieces, [int('axis', 1)], 'encoded');
@@ -126,14 +155,24 @@ export function buildOnnx(model: Model, pre: PreprocessorParams, opts: { opset?:
     model.centroids.forEach((c, ci) => c.forEach((v, j) => (ct[j * k + ci] = v)));
     const cnorm = model.centroids.map((c) => c.reduce((s, v) => s + v * v, 0));
     const xx = g.op('ReduceSumSquare', [x], [{ name: 'axes', type: AttrType.INTS, ints: [1] }, int('keepdims', 1)]);
-    const xc = g.op('Gemm', [x, g.constant('centroids_t', [d, k], ct), g.constant('centroid_sq_norms', [k], cnorm)], [flt('alpha', -2), flt('beta', 1)]);
+    const xc = g.op(
+      'Gemm',
+      [x, g.constant('centroids_t', [d, k], ct), g.constant('centroid_sq_norms', [k], cnorm)],
+      [flt('alpha', -2), flt('beta', 1)],
+    );
     g.op('Add', [xx, xc], [], 'distances');
     g.op('ArgMin', ['distances'], [int('axis', 1), int('keepdims', 0)], 'label');
-    outputs.push({ name: 'distances', dtype: 'float32', shape: ['N', k], description: 'squared Euclidean distance to each centroid' });
+    outputs.push({
+      name: 'distances',
+      dtype: 'float32',
+      shape: ['N', k],
+      description: 'squared Euclidean distance to each centroid',
+    });
     outputs.push({ name: 'label', dtype: 'int64', shape: ['N'], description: 'nearest centroid' });
     primaryOutput = 'distances';
   } else {
-    if (model.layers[0]!.in !== M) throw new Error(`model expects ${model.layers[0]!.in} features, preprocessing gives ${M}`);
+    if (model.layers[0]!.in !== M)
+      throw new Error(`model expects ${model.layers[0]!.in} features, preprocessing gives ${M}`);
     model.layers.forEach((L, l) => {
       const last = l === model.layers.length - 1;
       let W = L.W;
@@ -145,14 +184,24 @@ export function buildOnnx(model: Model, pre: PreprocessorParams, opts: { opset?:
         b = b.map((v) => v * s + mu);
       }
       const out = last && model.task === 'regression' ? 'prediction' : last ? 'logits' : undefined;
-      x = g.op('Gemm', [x, g.constant(`W${l}`, [L.in, L.out], W), g.constant(`b${l}`, [L.out], b)], [int('transB', 0)], out);
+      x = g.op(
+        'Gemm',
+        [x, g.constant(`W${l}`, [L.in, L.out], W), g.constant(`b${l}`, [L.out], b)],
+        [int('transB', 0)],
+        out,
+      );
       if (!last) x = g.op('Relu', [x]);
     });
     if (model.task === 'classification') {
       const C = model.classes!.length;
       g.op('Softmax', [x], [int('axis', 1)], 'probabilities');
       g.op('ArgMax', ['probabilities'], [int('axis', 1), int('keepdims', 0)], 'label');
-      outputs.push({ name: 'probabilities', dtype: 'float32', shape: ['N', C], description: `class probabilities in order [${model.classes!.join(', ')}]` });
+      outputs.push({
+        name: 'probabilities',
+        dtype: 'float32',
+        shape: ['N', C],
+        description: `class probabilities in order [${model.classes!.join(', ')}]`,
+      });
       outputs.push({ name: 'label', dtype: 'int64', shape: ['N'], description: 'index of the most probable class' });
       primaryOutput = 'probabilities';
     } else {

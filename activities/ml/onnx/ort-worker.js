@@ -11,7 +11,11 @@ let provider;
 async function open(msg) {
   let fallbackReason;
   const make = (eps) =>
-    ort.InferenceSession.create(msg.path ?? msg.bytes, { executionProviders: eps, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    ort.InferenceSession.create(msg.path ?? msg.bytes, {
+      executionProviders: eps,
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
   if (msg.cuda) {
     try {
       session = await make(['cuda']);

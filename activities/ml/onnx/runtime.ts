@@ -65,7 +65,11 @@ export async function openSession(model: string | Uint8Array, opts: { cuda?: boo
     });
   let info: { provider: 'cuda' | 'cpu'; fallbackReason?: string; inputNames: string[]; outputNames: string[] };
   try {
-    info = await call(typeof model === 'string' ? { op: 'open', path: model, cuda: !!opts.cuda } : { op: 'open', bytes: model, cuda: !!opts.cuda });
+    info = await call(
+      typeof model === 'string'
+        ? { op: 'open', path: model, cuda: !!opts.cuda }
+        : { op: 'open', bytes: model, cuda: !!opts.cuda },
+    );
   } catch (err) {
     await worker.terminate();
     throw err;
@@ -80,18 +84,20 @@ export async function openSession(model: string | Uint8Array, opts: { cuda?: boo
     latency: async (raw, batch, runs) => {
       const times = await call<number[]>({ op: 'latency', data: f32(raw), cols: raw.cols, batch, runs });
       times.sort((a, b) => a - b);
-      const pct = (p: number): number => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))]!;
-      return { batch, runs, p50Ms: round3(pct(0.5)), p99Ms: round3(pct(0.99)), meanMs: round3(times.reduce((a, b) => a + b, 0) / times.length) };
+      const pct = (p: number): number =>
+        times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))]!;
+      return {
+        batch,
+        runs,
+        p50Ms: round3(pct(0.5)),
+        p99Ms: round3(pct(0.99)),
+        meanMs: round3(times.reduce((a, b) => a + b, 0) / times.length),
+      };
     },
     close: async () => {
       await worker.terminate();
     },
   };
-}
-
-/** Convenience: run once. */
-export async function runOnnx(s: OnnxSession, raw: Matrix): Promise<OnnxOutputs> {
-  return s.run(raw);
 }
 
 function round3(x: number): number {

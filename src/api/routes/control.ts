@@ -1,51 +1,38 @@
 // pause / resume / cancel / recover: through the workflow's updates, so an illegal transition comes
-// back as a 409 with the workflow's reason.
-import { Router, type Response } from 'express';
+// back as a 409 with the workflow's reason. terminate: Temporal's terminate, for a job that cannot
+// stop itself (a wedged workflow task, a step that ignores cancellation).
+import type { ControlOutcome } from '../../http/contracts';
 import type { ResolvedDeps } from '../deps';
-import { jsonBody, parseWith, principalOf, scopeOf } from '../parse';
-import { EmptyBody, JobIdParams, PauseBody, RecoverBody } from '../schemas';
-import type { ControlOutcome } from '../../sdk/types';
+import { scopeOf } from '../parse';
+import type { RouteHandlers } from '../route-table';
 
-export function controlRouter(d: ResolvedDeps): Router {
-  const r = Router();
-  const run = async (action: string, res: Response, fn: () => Promise<ControlOutcome>) => {
+export function controlHandlers(
+  d: ResolvedDeps,
+): Pick<RouteHandlers, 'pauseJob' | 'resumeJob' | 'cancelJob' | 'recoverJob' | 'terminateJob'> {
+  const run = async (action: string, fn: () => Promise<ControlOutcome>) => {
     try {
       const out = await fn();
       d.metrics.controls.inc({ action, result: 'ok' });
-      res.json(out);
+      return { status: 200 as const, body: out };
     } catch (err) {
       d.metrics.controls.inc({ action, result: 'rejected' });
       throw err;
     }
   };
-
-  r.post('/v1/jobs/:id/pause', async (req, res) => {
-    const scope = scopeOf(principalOf(res));
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const body = parseWith(PauseBody, jsonBody(req, { optional: true }), 'body');
-    await run('pause', res, () => d.trainyard.pauseJob(id, body, scope));
-  });
-
-  r.post('/v1/jobs/:id/resume', async (req, res) => {
-    const scope = scopeOf(principalOf(res));
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    parseWith(EmptyBody, jsonBody(req, { optional: true }), 'body');
-    await run('resume', res, () => d.trainyard.resumeJob(id, scope));
-  });
-
-  r.post('/v1/jobs/:id/cancel', async (req, res) => {
-    const scope = scopeOf(principalOf(res));
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    parseWith(EmptyBody, jsonBody(req, { optional: true }), 'body');
-    await run('cancel', res, () => d.trainyard.cancelJob(id, scope));
-  });
-
-  r.post('/v1/jobs/:id/recover', async (req, res) => {
-    const scope = scopeOf(principalOf(res));
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const body = parseWith(RecoverBody, jsonBody(req, { optional: true }), 'body');
-    await run('recover', res, () => d.trainyard.recoverJob(id, body, scope));
-  });
-
-  return r;
+  return {
+    pauseJob: ({ principal, params, body }) =>
+      run('pause', () => d.trainyard.pauseJob(params.id, body, scopeOf(principal))),
+    resumeJob: ({ principal, params }) => run('resume', () => d.trainyard.resumeJob(params.id, scopeOf(principal))),
+    cancelJob: ({ principal, params }) => run('cancel', () => d.trainyard.cancelJob(params.id, scopeOf(principal))),
+    recoverJob: ({ principal, params, body }) =>
+      run('recover', () => d.trainyard.recoverJob(params.id, body, scopeOf(principal))),
+    terminateJob: ({ principal, params, body }) =>
+      run('terminate', () =>
+        d.trainyard.terminateJob(
+          params.id,
+          `terminated through the API by ${principal.owner}${body.reason ? `: ${body.reason}` : ''}`,
+          scopeOf(principal),
+        ),
+      ),
+  };
 }

@@ -1,144 +1,237 @@
-// A job's files: node logs (with follow) and artifacts (list and download), confined to the job's
-// folder under the artifact root.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+// A job's files: node logs (with follow) and artifacts (list and download), read through the
+// storage boundary (src/storage) and confined to the job's own folder: a key is always
+// `<jobDir>/<relative path>` with every segment checked, and the stores never follow a symlink.
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
-import { mediaTypeFor, PathEscapeError } from '../../artifacts/local-store';
+import type { Response } from 'express';
+import { ACTIVE_NODE_STATUSES, TERMINAL_JOB_STATUSES } from '../../domain/statuses';
+import { followLog, type LogSink } from '../../storage/log-sink';
+import { InvalidKeyError, ObjectNotFoundError, checkKey } from '../../storage/object-store';
 import type { ResolvedDeps } from '../deps';
 import { ApiError } from '../errors';
-import { STATUS_REUSE_MS } from '../job-watcher';
-import { parseWith, principalOf, scopeOf } from '../parse';
-import { ArtifactParams, JobIdParams, LogsQuery } from '../schemas';
+import { scopeOf } from '../parse';
+import { STREAMED, type RouteHandlers } from '../route-table';
 
-const ACTIVE = new Set(['pending', 'queued', 'running', 'retrying', 'paused']);
 const FOLLOW_POLL_MS = 250;
+/** At most this much of a log's end is read to find its last N lines. */
+const TAIL_MAX_BYTES = 8 << 20;
+/** Logs are read (backwards for a tail, forwards otherwise) this much at a time. */
+const TAIL_BLOCK = 64 << 10;
+const STREAM_BLOCK = 1 << 20;
+const NL = 0x0a;
 
-function lastLines(text: string, n: number): string {
-  const lines = text.split('\n');
-  const trailing = lines[lines.length - 1] === '' ? 1 : 0;
-  return lines.slice(Math.max(0, lines.length - trailing - n)).join('\n');
+/**
+ * Where the last `n` lines of a log of `size` bytes start, reading backwards a block at a time and
+ * never more than TAIL_MAX_BYTES: the answer to `tail=n` is a byte range, not a string of the file.
+ */
+async function tailStart(logs: LogSink, key: string, size: number, n: number): Promise<number> {
+  let from = size;
+  let newlines = 0;
+  let trailing: boolean | undefined;
+  while (from > 0 && size - from < TAIL_MAX_BYTES) {
+    const len = Math.min(TAIL_BLOCK, from);
+    const chunk = await logs.read(key, from - len, len);
+    if (!chunk || chunk.data.length === 0) break;
+    const b = chunk.data;
+    let end = b.length;
+    if (trailing === undefined) {
+      // A final newline ends the last line; it does not start another.
+      trailing = b[b.length - 1] === NL;
+      if (trailing) end--;
+    }
+    for (let i = end - 1; i >= 0; i--) if (b[i] === NL && ++newlines >= n) return from - len + i + 1;
+    from -= len;
+  }
+  return from;
 }
 
-export function filesRouter(d: ResolvedDeps): Router {
-  const r = Router();
+/** Writes bytes `from`…`to` of a log to `res` a block at a time, waiting for the client to take each. */
+async function pipeLog(
+  logs: LogSink,
+  key: string,
+  from: number,
+  to: number,
+  res: Response,
+  signal: AbortSignal,
+): Promise<number> {
+  let at = from;
+  while (at < to && !signal.aborted) {
+    const chunk = await logs.read(key, at, Math.min(STREAM_BLOCK, to - at));
+    if (!chunk || chunk.data.length === 0) break;
+    at = chunk.next;
+    if (!res.write(chunk.data)) await drained(res, signal);
+  }
+  return at;
+}
 
-  r.get('/v1/jobs/:id/logs', async (req: Request, res: Response) => {
-    const p = principalOf(res);
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const qy = parseWith(LogsQuery, req.query, 'query');
-    const view = await d.trainyard.getJobStatus(id, scopeOf(p), { maxAgeMs: STATUS_REUSE_MS });
-    if (!view.nodes.some((n) => n.id === qy.node)) throw new ApiError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(qy.node)}`, [{ path: 'query.node', message: 'no such node' }]);
-    const jobDir = await d.trainyard.jobDir(id);
-    const file = d.store.logPath(jobDir, qy.node);
-    let offset = 0;
-    const readNew = async (): Promise<string> => {
-      let fh: fsp.FileHandle;
-      try {
-        fh = await fsp.open(file, 'r');
-      } catch {
-        return '';
-      }
-      try {
-        const { size } = await fh.stat();
-        if (size < offset) offset = 0; // truncated / replaced by a retried attempt
-        if (size === offset) return '';
-        const buf = Buffer.alloc(size - offset);
-        await fh.read(buf, 0, buf.length, offset);
-        offset = size;
-        return buf.toString('utf8');
-      } finally {
-        await fh.close();
-      }
+/** Resolves when `res` can take more (or the client went away). */
+function drained(res: Response, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
     };
-    if (!qy.follow) {
-      if (!fs.existsSync(file)) throw new ApiError(404, 'log_not_found', `node ${qy.node} has no log yet`);
-      const text = await readNew();
-      res.type('text/plain; charset=utf-8').send(qy.tail ? lastLines(text, qy.tail) : text);
-      return;
-    }
-    res.status(200).set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
-    res.flushHeaders();
-    let closed = false;
-    req.on('close', () => {
-      closed = true;
-    });
-    const first = await readNew();
-    if (first) res.write(qy.tail ? lastLines(first, qy.tail) : first);
-    let lastCheck = Date.now();
-    let nodeActive = ACTIVE.has(view.nodes.find((n) => n.id === qy.node)!.status);
-    while (!closed) {
-      const chunk = await readNew();
-      if (chunk) res.write(chunk);
-      if (!nodeActive) break;
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
-      if (Date.now() - lastCheck >= 1000) {
-        lastCheck = Date.now();
+    res.once('drain', done);
+    res.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function artifactKey(jobDir: string, rel: string): string {
+  try {
+    return checkKey(`${jobDir}/${checkKey(rel, 'params.path')}`);
+  } catch (err) {
+    if (err instanceof InvalidKeyError)
+      throw new ApiError(400, 'invalid_path', 'artifact path must be a plain relative path inside the job folder', [
+        { path: 'params.path', message: 'invalid' },
+      ]);
+    throw err;
+  }
+}
+
+export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | 'listArtifacts' | 'getArtifact'> {
+  return {
+    getLogs: async ({ principal, params, query: qy, req, res }) => {
+      const { id } = params;
+      const view = await d.trainyard.getJobStatus(id, scopeOf(principal), { maxAgeMs: d.statusReuseMs });
+      if (!view.nodes.some((n) => n.id === qy.node))
+        throw new ApiError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(qy.node)}`, [
+          { path: 'query.node', message: 'no such node' },
+        ]);
+      const jobDir = await d.trainyard.jobDir(id);
+      const key = d.store.logKey(jobDir, qy.node);
+      const logs = d.store.logs;
+      const size = await logs.size(key).catch((err: unknown) => {
+        if (err instanceof InvalidKeyError) return undefined; // a link planted in the tree: no log
+        throw err;
+      });
+      if (!qy.follow && size === undefined) throw new ApiError(404, 'log_not_found', `node ${qy.node} has no log yet`);
+      res
+        .status(200)
+        .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+      const closed = new AbortController();
+      req.on('close', () => closed.abort());
+      // Streamed from where the answer starts (the whole log, or its last `tail` lines) to its size now.
+      let offset = 0;
+      if (size !== undefined) {
         try {
-          const v = await d.trainyard.getJobStatus(id, {}, { maxAgeMs: STATUS_REUSE_MS });
-          const n = v.nodes.find((x) => x.id === qy.node);
-          nodeActive = !!n && ACTIVE.has(n.status) && !['completed', 'failed', 'cancelled'].includes(v.status);
-        } catch {
-          /* keep following; Temporal may come back */
+          const from = qy.tail ? await tailStart(logs, key, size, qy.tail) : 0;
+          offset = await pipeLog(logs, key, from, size, res, closed.signal);
+        } catch (err) {
+          // The log became a link while it was read: what was sent was the node's own; no more.
+          if (!(err instanceof InvalidKeyError)) throw err;
+          if (!closed.signal.aborted) res.end();
+          return STREAMED;
         }
       }
-    }
-    if (!closed) res.end();
-  });
-
-  r.get('/v1/jobs/:id/artifacts', async (req, res) => {
-    const p = principalOf(res);
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const jobDir = await d.trainyard.jobDir(id, scopeOf(p));
-    const refs = await d.store.list(jobDir);
-    const prefix = `${jobDir}/`;
-    const artifacts = refs.map((a) => {
-      const rel = a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path;
-      return {
-        name: a.name,
-        path: rel,
-        node: rel.split('/')[0] ?? '',
-        size: a.size,
-        sha256: a.sha256,
-        mediaType: a.mediaType,
-        url: `/v1/jobs/${encodeURIComponent(id)}/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`,
+      if (!qy.follow) {
+        if (!closed.signal.aborted) res.end();
+        return STREAMED;
+      }
+      res.flushHeaders();
+      let lastCheck = Date.now();
+      let nodeActive = ACTIVE_NODE_STATUSES.has(view.nodes.find((n) => n.id === qy.node)!.status);
+      const keepGoing = async (): Promise<boolean> => {
+        if (!nodeActive) return false;
+        if (Date.now() - lastCheck >= 1000) {
+          lastCheck = Date.now();
+          try {
+            const v = await d.trainyard.getJobStatus(id, {}, { maxAgeMs: d.statusReuseMs });
+            const n = v.nodes.find((x) => x.id === qy.node);
+            nodeActive = !!n && ACTIVE_NODE_STATUSES.has(n.status) && !TERMINAL_JOB_STATUSES.has(v.status);
+          } catch {
+            /* keep following; Temporal may come back */
+          }
+        }
+        return true;
       };
-    });
-    res.json({ artifacts });
-  });
+      try {
+        for await (const chunk of followLog(logs, key, offset, {
+          signal: closed.signal,
+          pollMs: FOLLOW_POLL_MS,
+          keepGoing,
+        }))
+          if (!res.write(chunk)) await drained(res, closed.signal);
+      } catch (err) {
+        if (!(err instanceof InvalidKeyError)) throw err;
+      }
+      if (!closed.signal.aborted) res.end();
+      return STREAMED;
+    },
 
-  r.get('/v1/jobs/:id/artifacts/*path', async (req, res) => {
-    const p = principalOf(res);
-    const segs = (req.params as unknown as { path: string[] | string }).path;
-    const rel = Array.isArray(segs) ? segs.join('/') : String(segs);
-    const { id } = parseWith(ArtifactParams, { id: req.params.id, path: rel }, 'params', 'invalid_path');
-    if (rel.split('/').some((s) => s === '' || s === '.' || s === '..') || rel.includes('\0') || rel.includes('\\')) {
-      throw new ApiError(400, 'invalid_path', 'artifact path must be a plain relative path inside the job folder', [{ path: 'params.path', message: 'invalid' }]);
-    }
-    const jobDir = await d.trainyard.jobDir(id, scopeOf(p));
-    let abs: string;
-    let jobAbs: string;
-    try {
-      jobAbs = d.store.resolve(jobDir);
-      abs = d.store.resolve(`${jobDir}/${rel}`);
-    } catch (err) {
-      if (err instanceof PathEscapeError) throw new ApiError(400, 'invalid_path', 'artifact path leaves the job folder', [{ path: 'params.path', message: 'invalid' }]);
-      throw err;
-    }
-    const inside = path.relative(jobAbs, abs);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) throw new ApiError(400, 'invalid_path', 'artifact path leaves the job folder');
-    const stat = await fsp.stat(abs).catch(() => undefined);
-    if (!stat || !stat.isFile() || path.basename(abs).includes('.tmp-')) throw new ApiError(404, 'artifact_not_found', `no artifact ${JSON.stringify(rel)} in job ${id}`);
-    res.status(200).set({
-      'Content-Type': mediaTypeFor(abs),
-      'Content-Length': String(stat.size),
-      'Content-Disposition': `attachment; filename="${path.basename(abs).replace(/[^\w.-]/g, '_')}"`,
-      'X-Content-Type-Options': 'nosniff',
-    });
-    const stream = fs.createReadStream(abs);
-    stream.on('error', (err) => res.destroy(err));
-    stream.pipe(res);
-  });
+    listArtifacts: async ({ principal, params }) => {
+      const { id } = params;
+      const jobDir = await d.trainyard.jobDir(id, scopeOf(principal));
+      const refs = await d.store.listAll(jobDir);
+      const prefix = `${jobDir}/`;
+      const artifacts = refs.map((a) => {
+        const rel = a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path;
+        return {
+          name: a.name,
+          path: rel,
+          node: rel.split('/')[0] ?? '',
+          size: a.size,
+          sha256: a.sha256,
+          mediaType: a.mediaType,
+          url: `/v1/jobs/${encodeURIComponent(id)}/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`,
+        };
+      });
+      return { status: 200, body: { artifacts } };
+    },
 
-  return r;
+    getArtifact: async ({ principal, params, headers, res }) => {
+      const { id, path: rel } = params;
+      const jobDir = await d.trainyard.jobDir(id, scopeOf(principal));
+      const key = artifactKey(jobDir, rel);
+      const notFound = () => new ApiError(404, 'artifact_not_found', `no artifact ${JSON.stringify(rel)} in job ${id}`);
+      let opened;
+      let range: { start: number; end: number } | undefined;
+      try {
+        if (headers.range !== undefined) {
+          const info = await d.store.objects.stat(key);
+          if (!info) throw notFound();
+          range = byteRange(headers.range, info.size);
+        }
+        opened = await d.store.objects.openRead(key, range);
+      } catch (err) {
+        // A symlink planted anywhere in the job's folder reads as nothing there.
+        if (err instanceof ObjectNotFoundError || err instanceof InvalidKeyError) throw notFound();
+        throw err;
+      }
+      const { info, stream } = opened;
+      res.status(range ? 206 : 200).set({
+        'Content-Type': info.mediaType,
+        'Content-Length': String(range ? range.end - range.start + 1 : info.size),
+        ...(range && { 'Content-Range': `bytes ${range.start}-${range.end}/${info.size}` }),
+        'Accept-Ranges': 'bytes',
+        'Content-Disposition': `attachment; filename="${path.posix.basename(key).replace(/[^\w.-]/g, '_')}"`,
+        'X-Content-Type-Options': 'nosniff',
+        ETag: `"${info.sha256}"`,
+      });
+      stream.on('error', (err) => res.destroy(err));
+      stream.pipe(res);
+      return STREAMED;
+    },
+  };
+}
+
+/** The bytes a `Range: bytes=…` header (already checked by its schema) asks for of a file of `size` bytes. */
+function byteRange(header: string, size: number): { start: number; end: number } {
+  const [from, to] = header.slice('bytes='.length).split('-') as [string, string];
+  const unsatisfiable = () =>
+    new ApiError(416, 'range_not_satisfiable', `the range starts past the end of the file (${size} bytes)`, [
+      { path: 'headers.range', message: `the file has ${size} bytes` },
+    ]);
+  if (from === '') {
+    // The last N bytes.
+    const n = Number(to);
+    if (n === 0 || size === 0) throw unsatisfiable();
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(from);
+  if (start >= size) throw unsatisfiable();
+  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  if (end < start) throw unsatisfiable();
+  return { start, end };
 }

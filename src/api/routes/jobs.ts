@@ -1,72 +1,95 @@
 // Submit, validate, list and read jobs.
-import { Router } from 'express';
+import { jobCredits } from '../../credits/job-credits';
 import { planJob } from '../../domain/plan';
 import { resolvePools } from '../../domain/pools';
+import { scheduleIdOf } from '../../domain/scheduled-run';
+import { jobLinks } from '../../http/contracts';
 import { resolveConfigPaths } from '../../sdk/config-path';
 import { TrainyardError } from '../../sdk/errors';
 import type { ResolvedDeps } from '../deps';
 import { ApiError } from '../errors';
-import { STATUS_REUSE_MS } from '../job-watcher';
-import { jobLinks } from '../links';
-import { jsonBody, parseWith, principalOf, scopeOf } from '../parse';
-import { IdempotencyKeyHeader, JobIdParams, ListJobsQuery } from '../schemas';
+import { scopeOf } from '../parse';
+import type { RouteHandlers } from '../route-table';
 
-export function jobsRouter(d: ResolvedDeps): Router {
-  const r = Router();
+export function jobHandlers(
+  d: ResolvedDeps,
+): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
+  return {
+    async submitJob({ principal, headers, body }) {
+      try {
+        const spec = await resolveConfigPaths(body, d.configBaseDir, { owner: principal.owner });
+        const result = await d.trainyard.submitJob(spec, {
+          owner: principal.owner,
+          idempotencyKey: headers['idempotency-key'],
+        });
+        d.metrics.submissions.inc({ result: result.created ? 'created' : 'existing' });
+        return {
+          status: result.created ? 201 : 200,
+          headers: { Location: `/v1/jobs/${encodeURIComponent(result.id)}` },
+          body: {
+            id: result.id,
+            status: 'queued',
+            created: result.created,
+            specHash: result.specHash,
+            links: jobLinks(result.id),
+          },
+        };
+      } catch (err) {
+        d.metrics.submissions.inc({
+          result: err instanceof TrainyardError ? (err.status === 409 ? 'conflict' : 'invalid') : 'error',
+        });
+        throw err;
+      }
+    },
 
-  r.post('/v1/jobs', async (req, res) => {
-    const p = principalOf(res);
-    const rawKey = req.get('idempotency-key');
-    const idempotencyKey = rawKey === undefined ? undefined : parseWith(IdempotencyKeyHeader, rawKey, 'headers', 'invalid_idempotency_key');
-    try {
-      const body = await resolveConfigPaths(jsonBody(req), d.configBaseDir);
-      const result = await d.trainyard.submitJob(body, { owner: p.owner, idempotencyKey });
-      d.metrics.submissions.inc({ result: result.created ? 'created' : 'existing' });
-      res
-        .status(result.created ? 201 : 200)
-        .location(`/v1/jobs/${result.id}`)
-        .json({ id: result.id, status: 'queued', created: result.created, specHash: result.specHash, links: jobLinks(result.id) });
-    } catch (err) {
-      d.metrics.submissions.inc({ result: err instanceof TrainyardError ? (err.status === 409 ? 'conflict' : 'invalid') : 'error' });
-      throw err;
-    }
-  });
+    async validateJob({ principal, body }) {
+      const { spec } = d.trainyard.prepare(
+        await resolveConfigPaths(body, d.configBaseDir, { owner: principal.owner }),
+        principal.owner,
+      );
+      const pools = resolvePools(spec, d.trainyard.config.pools);
+      const { estimate } = jobCredits(spec, pools, d.config.credits.settings);
+      return {
+        status: 200,
+        body: {
+          valid: true,
+          plan: planJob(spec, { queuePrefix: d.trainyard.config.queuePrefix, pools }),
+          credits: { ...estimate, enforced: d.trainyard.accounts !== undefined },
+        },
+      };
+    },
 
-  r.post('/v1/jobs/validate', async (req, res) => {
-    principalOf(res);
-    const body = await resolveConfigPaths(jsonBody(req), d.configBaseDir);
-    const { spec } = d.trainyard.prepare(body);
-    const pools = resolvePools(spec, d.trainyard.config.pools);
-    const plan = planJob(spec, { queuePrefix: d.trainyard.config.queuePrefix, pools });
-    res.json({ valid: true, plan });
-  });
+    async listJobs({ principal, query }) {
+      let owner: string | undefined = principal.owner;
+      if (query.owner !== undefined) {
+        if (!principal.admin && query.owner !== principal.owner)
+          throw new ApiError(403, 'forbidden', "only admin keys may list other owners' jobs", [
+            { path: 'query.owner', message: 'not allowed' },
+          ]);
+        owner = query.owner === '*' ? undefined : query.owner;
+      } else if (principal.admin) owner = undefined;
+      const page = await d.trainyard.listJobs({
+        owner,
+        status: query.status,
+        jobType: query.type,
+        tag: query.tag,
+        recoverable: query.recoverable,
+        ...(query.schedule !== undefined && {
+          scheduledBy: scheduleIdOf(d.trainyard.config.queuePrefix, owner ?? principal.owner, query.schedule),
+        }),
+        pageSize: query.pageSize,
+        pageToken: query.pageToken,
+      });
+      return { status: 200, body: page };
+    },
 
-  r.get('/v1/jobs', async (req, res) => {
-    const p = principalOf(res);
-    const qy = parseWith(ListJobsQuery, req.query, 'query');
-    let owner: string | undefined = p.owner;
-    if (qy.owner !== undefined) {
-      if (!p.admin && qy.owner !== p.owner) throw new ApiError(403, 'forbidden', 'only admin keys may list other owners\' jobs', [{ path: 'query.owner', message: 'not allowed' }]);
-      owner = qy.owner === '*' ? undefined : qy.owner;
-    } else if (p.admin) owner = undefined;
-    const page = await d.trainyard.listJobs({
-      owner,
-      status: qy.status,
-      jobType: qy.type,
-      tag: qy.tag,
-      recoverable: qy.recoverable,
-      pageSize: qy.pageSize,
-      pageToken: qy.pageToken,
-    });
-    res.json(page);
-  });
+    async getJob({ principal, params }) {
+      const view = await d.trainyard.getJobStatus(params.id, scopeOf(principal), { maxAgeMs: d.statusReuseMs });
+      return { status: 200, body: view };
+    },
 
-  r.get('/v1/jobs/:id', async (req, res) => {
-    const p = principalOf(res);
-    const { id } = parseWith(JobIdParams, req.params, 'params', 'invalid_job_id');
-    const view = await d.trainyard.getJobStatus(id, scopeOf(p), { maxAgeMs: STATUS_REUSE_MS });
-    res.json({ ...view, links: jobLinks(id) });
-  });
-
-  return r;
+    async getJobSpec({ principal, params }) {
+      return { status: 200, body: await d.trainyard.getJobSpec(params.id, scopeOf(principal)) };
+    },
+  };
 }

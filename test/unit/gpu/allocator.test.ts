@@ -51,7 +51,9 @@ describe('GpuAllocator leases', () => {
   it('when a request can never fit, then it is rejected at once with a clear message', async () => {
     const a = new GpuAllocator(inv('2x16'));
     await expect(a.acquire({ gpus: 3, memoryGb: 0 })).rejects.toThrow(GpuRequestUnsatisfiableError);
-    await expect(a.acquire({ gpus: 1, memoryGb: 40 })).rejects.toThrow(/1 GPU\(s\) with 40 GB each.*2 GPU\(s\) \(16, 16 GB\) \(simulated\)/);
+    await expect(a.acquire({ gpus: 1, memoryGb: 40 })).rejects.toThrow(
+      /1 GPU\(s\) with 40 GB each.*2 GPU\(s\) \(16, 16 GB\) \(simulated\)/,
+    );
   });
 
   it('when a step asks for no GPU, then it gets an empty lease at once', async () => {
@@ -100,7 +102,9 @@ describe('GpuAllocator leases', () => {
 
   it('when the signal is already aborted, then acquire rejects without taking anything', async () => {
     const a = new GpuAllocator(inv('1x16'));
-    await expect(a.acquire({ gpus: 1, memoryGb: 0 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(a.acquire({ gpus: 1, memoryGb: 0 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(a.snapshot().free).toBe(1);
   });
 
@@ -269,30 +273,41 @@ describe('GpuAllocator under random concurrent acquire / release / abort', () =>
   it('never double-books, never leaks, and drains to all-free', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ gpus: fc.integer({ min: 0, max: 3 }), memoryGb: fc.constantFrom(0, 16, 40, 80), holdTicks: fc.integer({ min: 0, max: 4 }), abortAfter: fc.option(fc.integer({ min: 0, max: 4 })), slot: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 25,
-        }),
+        fc.array(
+          fc.record({
+            gpus: fc.integer({ min: 0, max: 3 }),
+            memoryGb: fc.constantFrom(0, 16, 40, 80),
+            holdTicks: fc.integer({ min: 0, max: 4 }),
+            abortAfter: fc.option(fc.integer({ min: 0, max: 4 })),
+            slot: fc.boolean(),
+          }),
+          {
+            minLength: 1,
+            maxLength: 25,
+          },
+        ),
         async (ops) => {
           const a = new GpuAllocator(mixed());
           const holders = new Map<number, number>(); // gpu index → lease id
           const check = () => {
             const snap = a.snapshot();
             const seen = new Set<number>();
-            for (const l of snap.leases) for (const i of l.indices) {
-              expect(seen.has(i)).toBe(false);
-              seen.add(i);
-            }
+            for (const l of snap.leases)
+              for (const i of l.indices) {
+                expect(seen.has(i)).toBe(false);
+                seen.add(i);
+              }
             expect(snap.free + seen.size).toBe(snap.total);
           };
           const run = async (op: (typeof ops)[number]) => {
             const slot = op.slot ? await a.reserveSlot(op.gpus % 2 ? 'train' : 'export') : null;
             if (slot) a.markSlotUsed(slot);
             const ac = new AbortController();
-            if (op.abortAfter !== null) void Promise.resolve().then(async () => {
-              for (let i = 0; i < op.abortAfter!; i++) await tick();
-              ac.abort();
-            });
+            if (op.abortAfter !== null)
+              void Promise.resolve().then(async () => {
+                for (let i = 0; i < op.abortAfter!; i++) await tick();
+                ac.abort();
+              });
             let lease: GpuLease | undefined;
             try {
               lease = await a.acquire({ gpus: op.gpus, memoryGb: op.memoryGb }, { signal: ac.signal });
@@ -316,7 +331,13 @@ describe('GpuAllocator under random concurrent acquire / release / abort', () =>
             }
           };
           await Promise.all(ops.map(run));
-          expect(a.snapshot()).toMatchObject({ free: 3, total: 3, leases: [], waiting: 0, slots: { reserved: 0, waiting: 0 } });
+          expect(a.snapshot()).toMatchObject({
+            free: 3,
+            total: 3,
+            leases: [],
+            waiting: 0,
+            slots: { reserved: 0, waiting: 0 },
+          });
         },
       ),
       { numRuns: 300 },

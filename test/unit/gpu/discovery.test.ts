@@ -12,8 +12,20 @@ describe('parseNvidiaSmi', () => {
   it('when given csv,noheader,nounits output, then returns one device per line with memory in GB', () => {
     const gpus = parseNvidiaSmi(SAMPLE);
     expect(gpus).toEqual([
-      { index: 0, uuid: 'GPU-1b2c3d4e-aaaa-bbbb-cccc-000000000000', name: 'NVIDIA A100-SXM4-80GB', memoryGb: 80, memoryUsedGb: 1 },
-      { index: 1, uuid: 'GPU-1b2c3d4e-aaaa-bbbb-cccc-000000000001', name: 'NVIDIA A100-SXM4-80GB', memoryGb: 80, memoryUsedGb: 0 },
+      {
+        index: 0,
+        uuid: 'GPU-1b2c3d4e-aaaa-bbbb-cccc-000000000000',
+        name: 'NVIDIA A100-SXM4-80GB',
+        memoryGb: 80,
+        memoryUsedGb: 1,
+      },
+      {
+        index: 1,
+        uuid: 'GPU-1b2c3d4e-aaaa-bbbb-cccc-000000000001',
+        name: 'NVIDIA A100-SXM4-80GB',
+        memoryGb: 80,
+        memoryUsedGb: 0,
+      },
     ]);
   });
   it('when lines are out of order or use CRLF, then devices come sorted by index', () => {
@@ -68,8 +80,13 @@ describe('discoverGpus', () => {
     expect(inv).toMatchObject({ simulated: true, source: 'TRAINYARD_GPUS=1x24' });
   });
   it('when nvidia-smi fails and TRAINYARD_GPUS is unset, then an error naming both', async () => {
-    const smi = fake('fail', 'echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver" >&2; exit 9');
-    await expect(discoverGpus({}, { nvidiaSmi: smi })).rejects.toThrow(/needs a GPU.*communicate with the NVIDIA driver.*TRAINYARD_GPUS/s);
+    const smi = fake(
+      'fail',
+      'echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver" >&2; exit 9',
+    );
+    await expect(discoverGpus({}, { nvidiaSmi: smi })).rejects.toThrow(
+      /needs a GPU.*communicate with the NVIDIA driver.*TRAINYARD_GPUS/s,
+    );
   });
   it('when nvidia-smi hangs, then it times out', async () => {
     const smi = fake('hang', 'sleep 10');

@@ -8,8 +8,20 @@ describe('GPU worker identity', () => {
     expect(parseGpuWorkerIdentity(id)).toEqual({ pool: 'a100-80g', count: 2, memoryGb: [16, 16], simulated: true });
   });
   it('when GPUs differ in memory, then each size is listed', () => {
-    const inv = { simulated: false, source: 'nvidia-smi', gpus: [{ index: 0, uuid: 'a', name: 'x', memoryGb: 16, memoryUsedGb: 0 }, { index: 1, uuid: 'b', name: 'y', memoryGb: 79.5, memoryUsedGb: 0 }] };
-    expect(parseGpuWorkerIdentity(gpuWorkerIdentity('w', 'default', inv))).toEqual({ pool: 'default', count: 2, memoryGb: [16, 79.5], simulated: false });
+    const inv = {
+      simulated: false,
+      source: 'nvidia-smi',
+      gpus: [
+        { index: 0, uuid: 'a', name: 'x', memoryGb: 16, memoryUsedGb: 0 },
+        { index: 1, uuid: 'b', name: 'y', memoryGb: 79.5, memoryUsedGb: 0 },
+      ],
+    };
+    expect(parseGpuWorkerIdentity(gpuWorkerIdentity('w', 'default', inv))).toEqual({
+      pool: 'default',
+      count: 2,
+      memoryGb: [16, 79.5],
+      simulated: false,
+    });
   });
   it('when the identity is not a GPU worker, then null', () => {
     expect(parseGpuWorkerIdentity('123@host')).toBeNull();

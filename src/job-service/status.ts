@@ -1,0 +1,152 @@
+// The status read model: a job's view (describe + the progress query, projected by job-view.ts),
+// shared between concurrent and recent readers of the same job, and the two things a reader needs
+// besides: the job's folder and the snapshot it runs from.
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
+import { LRUCache } from 'lru-cache';
+import { JobSpec } from '../domain/job-spec';
+import { progressQuery } from '../domain/messages';
+import { planJob } from '../domain/plan';
+import { JobSnapshot, jobDirOf, jobFolder } from '../domain/snapshot';
+import type { JobSpecView, JobView } from '../http/contracts';
+import { JobNotFoundError, TrainyardError } from '../sdk/errors';
+import type { JobServiceConfig } from './config';
+import { buildJobView } from './job-view';
+import { describeJob, ownerOf } from './lookup';
+import type { OwnerScope } from './types';
+
+export interface StatusRead {
+  desc: WorkflowExecutionDescription;
+  view: JobView;
+}
+
+/** A status read and when its answer arrived. */
+interface TimedRead {
+  read: StatusRead;
+  at: number;
+}
+
+/** Most jobs whose last status read is kept for reuse (a sub-second cache of Temporal's answer; nothing in it matters across restarts). */
+const REUSED_READS = 2000;
+/** Most job folders kept (they never change; only jobs started before the memo carried jobDir need the lookup). */
+const KNOWN_JOB_DIRS = 10_000;
+
+export class JobStatusReads {
+  /**
+   * One read in flight per job, shared by everyone who asks meanwhile; its answer is reused by
+   * readers whose window it is still within. A failed read is shared only while in flight.
+   * Invalidating a job drops its read for later readers (those already waiting still get it).
+   */
+  private readonly reads = new LRUCache<string, TimedRead>({
+    max: REUSED_READS,
+    ignoreFetchAbort: true,
+    fetchMethod: async (jobId) => ({ read: await this.readJobStatus(jobId), at: Date.now() }),
+  });
+  private readonly jobDirs = new LRUCache<string, string>({ max: KNOWN_JOB_DIRS });
+
+  constructor(
+    private readonly client: Client,
+    private readonly config: JobServiceConfig,
+  ) {}
+
+  /**
+   * The job's state: the progress query (works on closed workflows too) refined by describe's
+   * pending activities. With `maxAgeMs`, concurrent and recent reads of the same job share one
+   * describe + query; without it every call reads Temporal afresh.
+   */
+  async getJobStatus(jobId: string, scope: OwnerScope = {}, opts: { maxAgeMs?: number } = {}): Promise<JobView> {
+    const read =
+      !opts.maxAgeMs || opts.maxAgeMs <= 0
+        ? await this.readJobStatus(jobId)
+        : await this.sharedRead(jobId, opts.maxAgeMs);
+    if (scope.owner !== undefined && ownerOf(read.desc) !== scope.owner) throw new JobNotFoundError(jobId);
+    return read.view;
+  }
+
+  /** Forgets any shared status read of the job (after a control action, so no reader sees the state before it). */
+  invalidate(jobId: string): void {
+    this.reads.delete(jobId);
+  }
+
+  private async sharedRead(jobId: string, maxAgeMs: number): Promise<StatusRead> {
+    let r = await this.reads.fetch(jobId);
+    if (r && Date.now() - r.at >= maxAgeMs) r = await this.reads.fetch(jobId, { forceRefresh: true });
+    if (!r) throw new Error(`no status read of ${jobId}`); // fetchMethod always answers or throws
+    return r.read;
+  }
+
+  /** One describe + progress query, unscoped (callers check the owner). */
+  async readJobStatus(jobId: string): Promise<StatusRead> {
+    const handle = this.client.workflow.getHandle(jobId);
+    // Both at once: the query is the slow half (the job's worker answers it). Describe still decides
+    // existence, type and owner: its error wins, and the query's answer is dropped with it.
+    const query = this.client
+      .withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () => handle.query(progressQuery))
+      .catch(() => undefined);
+    const desc = await describeJob(this.client, jobId);
+    const progress = await query;
+    return { desc, view: buildJobView(jobId, desc, progress, { serverPaths: this.config.serverPaths }) };
+  }
+
+  /** The job folder, relative to the artifact root (`<outputDir>/<jobId>`): the memo's jobDir, set at start. */
+  async jobDir(jobId: string, scope: OwnerScope = {}): Promise<string> {
+    const desc = await describeJob(this.client, jobId, scope);
+    if (typeof desc.memo?.jobDir === 'string') return desc.memo.jobDir;
+    // Jobs started before the memo carried jobDir: from their snapshot (immutable, so kept).
+    const cached = this.jobDirs.get(jobId);
+    if (cached) return cached;
+    const snapshot = await this.getSnapshot(jobId, {}, desc);
+    const outputDir = typeof snapshot?.spec.outputDir === 'string' ? snapshot.spec.outputDir : 'runs';
+    const dir = snapshot ? jobDirOf(snapshot, outputDir) : jobFolder(outputDir, jobId);
+    this.jobDirs.set(jobId, dir);
+    return dir;
+  }
+
+  /**
+   * The snapshot the job runs from: the input of the first history event of its first run (every
+   * continue-as-new run carries the same snapshot). Undefined when the history holds none.
+   */
+  async getSnapshot(
+    jobId: string,
+    scope: OwnerScope = {},
+    described?: WorkflowExecutionDescription,
+  ): Promise<JobSnapshot | undefined> {
+    const desc = described ?? (await describeJob(this.client, jobId, scope));
+    const firstRunId = desc.raw.workflowExecutionInfo?.firstRunId || undefined;
+    const res = await this.client.workflowService.getWorkflowExecutionHistory({
+      namespace: this.client.options.namespace,
+      execution: { workflowId: jobId, ...(firstRunId && { runId: firstRunId }) },
+      maximumPageSize: 1,
+    });
+    const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? undefined;
+    const input = fromPayloadsAtIndex<unknown>(defaultPayloadConverter, 0, payloads);
+    const parsed = JobSnapshot.safeParse((input as { snapshot?: unknown } | undefined)?.snapshot);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /**
+   * What a client needs to draw and explain a job: the spec as submitted and as parsed, its hash,
+   * and the plan (stages, every node's dependencies, task queue and GPU pool) from the snapshot.
+   */
+  async getJobSpec(jobId: string, scope: OwnerScope = {}): Promise<JobSpecView> {
+    const desc = await describeJob(this.client, jobId, scope);
+    const snapshot = await this.getSnapshot(jobId, scope, desc);
+    if (!snapshot) throw new JobNotFoundError(jobId);
+    const parsed = JobSpec.safeParse(snapshot.spec);
+    if (!parsed.success)
+      throw new TrainyardError(409, 'invalid_snapshot', `job ${jobId} was started from an invalid spec`);
+    const spec = parsed.data;
+    return {
+      id: jobId,
+      owner: snapshot.owner,
+      specHash: snapshot.specHash,
+      submittedAt: snapshot.submittedAt,
+      queuePrefix: snapshot.queuePrefix,
+      jobDir: jobDirOf(snapshot, spec.outputDir),
+      submitted: snapshot.spec,
+      spec,
+      pools: snapshot.pools,
+      plan: planJob(spec, { queuePrefix: snapshot.queuePrefix, pools: snapshot.pools }),
+    };
+  }
+}
