@@ -12,6 +12,7 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -218,14 +219,19 @@ export function makeCommandStep(deps: CommandDeps) {
       }
     };
     // Not readline: it would hold a line of any length in memory.
-    for (const [stream, pipe] of [
-      ['stdout', proc.stdout],
-      ['stderr', proc.stderr],
-    ] as const) {
-      const lines = new LineSplitter(OUTPUT_CAPS.lineBytes, onLine(stream));
-      pipe.on('data', (chunk: Buffer) => lines.push(chunk));
-      pipe.on('end', () => lines.end());
-    }
+    const outputRead = Promise.all(
+      (
+        [
+          ['stdout', proc.stdout],
+          ['stderr', proc.stderr],
+        ] as const
+      ).map(([stream, pipe]) => {
+        const lines = new LineSplitter(OUTPUT_CAPS.lineBytes, onLine(stream));
+        pipe.on('data', (chunk: Buffer) => lines.push(chunk));
+        pipe.on('end', () => lines.end());
+        return finished(pipe).catch(() => undefined);
+      }),
+    );
 
     let cancelled = false;
     const onAbort = () => {
@@ -259,6 +265,8 @@ export function makeCommandStep(deps: CommandDeps) {
 
     // Resolves once every process of the attempt is gone (the sandbox dies as a whole).
     const exit = await proc.exited;
+    // Every line the step wrote is handled (its result, its last progress) before anything ends.
+    await outputRead;
     clearInterval(beat);
     ctx.signal.removeEventListener('abort', onAbort);
     // Checkpoints reported before the exit are stored (and in the heartbeat) before anything ends.

@@ -3,7 +3,7 @@
 // `exited` resolves nothing the attempt started is left: the bwrap sandbox's PID namespace dies
 // with its first process, and bwrap itself dies with the worker (--die-with-parent).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { StepLimits } from '../../src/domain/step-limits';
 import { diskUsage } from './ownership';
 import { descendants, type ProcessTable } from './process-table';
@@ -35,6 +35,17 @@ const WATCH_EVERY_MS = 250;
 const DISK_EVERY_TICKS = 8;
 const MB = 1024 * 1024;
 
+/**
+ * The child's pipe, held from the moment it exists. Node resumes (and so discards) a child's stdio
+ * stream that nobody reads when the child exits; a short step can exit while its caller is still
+ * awaiting something, so its output is piped into a buffer here and read from that.
+ */
+function held(pipe: Readable): Readable {
+  const out = new PassThrough();
+  pipe.pipe(out);
+  return out;
+}
+
 function send(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -63,8 +74,8 @@ export function startPlain(
     });
   });
   return {
-    stdout: child.stdout!,
-    stderr: child.stderr!,
+    stdout: held(child.stdout!),
+    stderr: held(child.stderr!),
     stop(graceMs) {
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), graceMs);
@@ -103,6 +114,8 @@ export function startSandboxed(s: SandboxedStart): StepProcess {
     ...(s.runAs && { uid: s.runAs.uid, gid: s.runAs.gid }),
   };
   const child: ChildProcess = spawn(s.bwrap, s.argv, opts);
+  const stdout = held(child.stdout!);
+  const stderr = held(child.stderr!);
   const usage = { peakProcesses: 0, cpuSeconds: 0, peakRssBytes: 0 };
   let limitHit: LimitHit | undefined;
   let done = false;
@@ -175,8 +188,8 @@ export function startSandboxed(s: SandboxedStart): StepProcess {
   });
 
   return {
-    stdout: child.stdout!,
-    stderr: child.stderr!,
+    stdout,
+    stderr,
     stop(graceMs) {
       void inside(true).then(({ step }) => {
         for (const p of step) send(p.pid, 'SIGTERM');
