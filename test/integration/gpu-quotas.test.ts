@@ -32,12 +32,13 @@ afterAll(async () => {
 interface Run {
   start: number;
   end: number;
-  worker: number;
+  /** Its JOB_OUTPUT_DIR, under the TRAINYARD_WORK_DIR of the worker that ran it (inside the sandbox a step's parent is the sandbox's init, no worker's pid). */
+  outputDir: string;
 }
 
-/** A one-GPU command step that runs `ms` and reports its interval and worker (its parent's pid). */
+/** A one-GPU command step that runs `ms` and reports its interval and worker (its JOB_OUTPUT_DIR). */
 function gpuStep(id: string, ms: number, extra: Partial<NodeSpecInput> = {}): NodeSpecInput {
-  const script = `const s=Date.now(),p=process.ppid;const i=setInterval(()=>{if(process.ppid!==p)process.exit(1)},200);setTimeout(()=>{clearInterval(i);console.log('TRAINYARD_RESULT '+JSON.stringify({start:s,end:Date.now(),worker:p}))},${ms})`;
+  const script = `const s=Date.now(),p=process.ppid;const i=setInterval(()=>{if(process.ppid!==p)process.exit(1)},200);setTimeout(()=>{clearInterval(i);console.log('TRAINYARD_RESULT '+JSON.stringify({start:s,end:Date.now(),outputDir:process.env.JOB_OUTPUT_DIR}))},${ms})`;
   return {
     id,
     type: 'command',
@@ -134,7 +135,9 @@ describe('GPU quotas (alice=1) over two GPU worker processes', () => {
       // Before the raise: one at a time, and bob ran beside it on the other worker.
       expect(runs.filter((r) => r.start < raisedAt)).toHaveLength(1);
       expect(bobRun.start).toBeLessThan(first.end);
-      expect(bobRun.worker).not.toBe(first.worker);
+      const workerOf = (r: Run) => gpuProcesses.running().find((w) => r.outputDir.startsWith(w.workDir + '/'))?.pid;
+      expect(workerOf(bobRun)).toBeDefined();
+      expect(workerOf(bobRun)).not.toBe(workerOf(first));
       // After it: a second one started at once, beside the first — never three.
       expect(runs.some((r) => r !== first && r.start >= raisedAt && r.start < first.end)).toBe(true);
       expect(maxOverlap(runs)).toBe(2);
