@@ -287,7 +287,8 @@ function metaOf(startedAt: string): StepMeta {
     attempt: info.attempt,
     startedAt,
     finishedAt: new Date().toISOString(),
-    worker: os.hostname(),
+    // The prefix of the Worker's identity ("<pid>@<host>", what the Temporal UI shows as the worker).
+    worker: `${process.pid}@${os.hostname()}`,
     taskQueue: info.taskQueue,
   };
 }

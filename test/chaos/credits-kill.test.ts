@@ -44,13 +44,17 @@ interface Proc {
 function startCpuWorker(env: Record<string, string>): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'cpu.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // Its ready line ("GPUs: …") is an info log line: a chaos env's 'silent' level would hide it.
+    env: { ...process.env, ...env, TRAINYARD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const out: string[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CPU worker did not start:\n${out.join('')}`)), 90_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a worker that never got ready must not outlive the test
+      reject(new Error(`CPU worker did not start:\n${out.join('')}`));
+    }, 90_000);
     child.stdout!.on('data', (b: Buffer) => {
       out.push(b.toString());
       if (/GPUs: none/.test(out.join(''))) {

@@ -115,16 +115,17 @@ export interface GpuProcess {
 export async function startGpuWorkerProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<GpuProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'gpu.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // Its ready line ("GPUs: …") is an info log line: a chaos env's 'silent' level would hide it.
+    env: { ...process.env, ...env, TRAINYARD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`GPU worker did not start within ${timeoutMs} ms:\n${output.join('')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a worker that never got ready must not outlive the test
+      reject(new Error(`GPU worker did not start within ${timeoutMs} ms:\n${output.join('')}`));
+    }, timeoutMs);
     const onData = (b: Buffer) => {
       output.push(b.toString());
       if (/GPUs:/.test(output.join(''))) {
