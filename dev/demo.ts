@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { loadConfig } from '../src/config';
 import { TERMINAL_JOB_STATUSES } from '../src/domain/statuses';
 import type { JobView } from '../src/http/contracts';
-import { ApiError, TrainyardClient } from '../src/sdk/api-client';
+import { ApiRequestError, TrainyardClient } from '../src/sdk/api-client';
 import { applyDevDefaults, demoSettings } from './dev-env';
 import { loadOrCreateDevKey } from './dev-key';
 import { readLock } from './lock';
@@ -59,7 +59,7 @@ async function main() {
     const spec: unknown = YAML.parse(fs.readFileSync(EXAMPLE, 'utf8'));
     const client = new TrainyardClient({ url: apiUrl, apiKey });
     const created = await client.submit(spec).catch((err: unknown) => {
-      if (err instanceof ApiError)
+      if (err instanceof ApiRequestError)
         throw new Error(
           `submit failed (${err.status}): ${JSON.stringify({ code: err.code, message: err.message, details: err.details })}`,
         );

@@ -4,7 +4,7 @@
 // is not exported here.
 export {
   TrainyardClient,
-  ApiError,
+  ApiRequestError,
   ApiConnectionError,
   ApiResponseError,
   StreamEndedError,

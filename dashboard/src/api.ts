@@ -1,14 +1,15 @@
 // The dashboard's HTTP client: same-origin fetch with the session cookie (HttpOnly: the script never
 // sees it), the CSRF token on every request that changes something, and the API's error shape
 // turned into an ApiFailure that carries its code, message and per-field details.
-import type { ErrorBody, SessionView } from '../../src/http/contracts';
+import type { ClientErrorCode, ErrorBody, ErrorDetail, SessionView } from '../../src/http/contracts';
 
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** The API's ErrorCode, or 'http_error' (NO_ERROR_BODY) when the response had no ErrorBody. */
+    readonly code: ClientErrorCode,
     message: string,
-    readonly details: { path: string; message: string }[] = [],
+    readonly details: ErrorDetail[] = [],
   ) {
     super(message);
   }

@@ -6,7 +6,7 @@ import { OWNER_RE } from '../domain/snapshot';
 import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthMode } from '../http/routes';
-import { ApiError } from './errors';
+import { HttpError } from './errors';
 import { CSRF_HEADER, csrfMatches, sessionIdOf, type SessionStore } from './sessions';
 
 export interface Principal {
@@ -96,20 +96,20 @@ export interface AuthOutcome {
 }
 
 /**
- * One auth mode: an outcome when its credentials are present and good, an ApiError when they are
+ * One auth mode: an outcome when its credentials are present and good, an HttpError when they are
  * present and bad, undefined when the request carries none of them (the next mode may).
  */
-export type Authenticator = (req: AuthRequest, deps: AuthDeps) => AuthOutcome | ApiError | undefined;
+export type Authenticator = (req: AuthRequest, deps: AuthDeps) => AuthOutcome | HttpError | undefined;
 
 function header(req: AuthRequest, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
 }
 
-function byApiKey(key: string | undefined, deps: AuthDeps): AuthOutcome | ApiError | undefined {
+function byApiKey(key: string | undefined, deps: AuthDeps): AuthOutcome | HttpError | undefined {
   if (key === undefined) return undefined;
   const principal = deps.keys.authenticate(key);
-  return principal ? { principal } : new ApiError(401, 'unauthorized', 'invalid API key');
+  return principal ? { principal } : new HttpError(401, 'unauthorized', 'invalid API key');
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -125,15 +125,16 @@ function sameOrigin(req: AuthRequest): boolean {
   }
 }
 
-function bySession(req: AuthRequest, deps: AuthDeps): AuthOutcome | ApiError | undefined {
+function bySession(req: AuthRequest, deps: AuthDeps): AuthOutcome | HttpError | undefined {
   const id = sessionIdOf(header(req, 'cookie'));
   if (id === undefined || !deps.sessions) return undefined;
   const session = deps.sessions.touch(id);
-  if (!session) return new ApiError(401, 'session_expired', 'the session has expired or was signed out: sign in again');
+  if (!session)
+    return new HttpError(401, 'session_expired', 'the session has expired or was signed out: sign in again');
   if (!sameOrigin(req))
-    return new ApiError(403, 'cross_origin', 'a session may only be used from the dashboard itself');
+    return new HttpError(403, 'cross_origin', 'a session may only be used from the dashboard itself');
   if (!SAFE_METHODS.has((req.method ?? 'GET').toUpperCase()) && !csrfMatches(session, header(req, CSRF_HEADER)))
-    return new ApiError(403, 'csrf_failed', `missing or wrong ${CSRF_HEADER} header (the session's CSRF token)`);
+    return new HttpError(403, 'csrf_failed', `missing or wrong ${CSRF_HEADER} header (the session's CSRF token)`);
   return { principal: { owner: session.owner, admin: session.admin } };
 }
 
@@ -148,12 +149,12 @@ export const AUTHENTICATORS: Record<AuthMode, Authenticator> = {
   session: bySession,
   docs: (req, deps) => {
     if (!deps.docs.password)
-      return new ApiError(404, 'docs_disabled', 'API docs are disabled: set TRAINYARD_DOCS_PASSWORD');
+      return new HttpError(404, 'docs_disabled', 'API docs are disabled: set TRAINYARD_DOCS_PASSWORD');
     const want = sha256(`${deps.docs.user}:${deps.docs.password}`);
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header(req, 'authorization') ?? '');
     const got = m ? sha256(Buffer.from(m[1]!, 'base64').toString('utf8')) : undefined;
     if (got && timingSafeEqual(got, want)) return {};
-    return new ApiError(
+    return new HttpError(
       401,
       'unauthorized',
       'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)',
@@ -172,14 +173,14 @@ const MISSING: Record<AuthMode, string> = {
   docs: 'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)',
 };
 
-/** Authenticates a request by the route's modes (any one will do); throws the ApiError to answer otherwise. */
+/** Authenticates a request by the route's modes (any one will do); throws the HttpError to answer otherwise. */
 export function authenticate(modes: readonly AuthMode[], req: AuthRequest, deps: AuthDeps): AuthOutcome {
-  let rejected: ApiError | undefined;
+  let rejected: HttpError | undefined;
   for (const mode of modes) {
     const r = AUTHENTICATORS[mode](req, deps);
-    if (r instanceof ApiError) rejected ??= r;
+    if (r instanceof HttpError) rejected ??= r;
     else if (r) return r;
   }
   const first = modes[0] ?? 'apiKey';
-  throw rejected ?? new ApiError(401, 'unauthorized', MISSING[first], [], first === 'docs' ? DOCS_CHALLENGE : {});
+  throw rejected ?? new HttpError(401, 'unauthorized', MISSING[first], [], first === 'docs' ? DOCS_CHALLENGE : {});
 }

@@ -5,22 +5,27 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { InvalidKeyError } from '../storage/object-store';
 import { issueDetails } from '../domain/issues';
-import type { ErrorBody } from '../http/contracts';
+import type { ErrorBody, ErrorCode } from '../http/contracts';
 import type { RouteName } from '../http/routes';
 import { InsufficientCreditsError } from '../credits/account-client';
 import { TrainyardError, type ErrorDetail } from '../sdk/errors';
 
-export class ApiError extends TrainyardError {
+/**
+ * An error the API answers with (thrown by a route, turned into an ErrorBody response by
+ * errorMiddleware), with the response headers that go with it. Its client-side counterpart, parsed
+ * from the same ErrorBody, is the SDK's ApiRequestError.
+ */
+export class HttpError extends TrainyardError {
   constructor(
     status: number,
-    code: string,
+    code: ErrorCode,
     message: string,
     details: ErrorDetail[] = [],
     /** Response headers that go with the error (e.g. a WWW-Authenticate challenge). */
     readonly headers: Record<string, string> = {},
   ) {
     super(status, code, message, details);
-    this.name = 'ApiError';
+    this.name = 'HttpError';
   }
 }
 
@@ -37,7 +42,12 @@ export function capDetails(details: readonly ErrorDetail[]): ErrorDetail[] {
   ];
 }
 
-export function errorBody(code: string, message: string, details: ErrorDetail[] = [], requestId?: string): ErrorBody {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details: ErrorDetail[] = [],
+  requestId?: string,
+): ErrorBody {
   return { error: { code, message, details: capDetails(details), ...(requestId && { requestId }) } };
 }
 
@@ -52,29 +62,29 @@ function bodyParserError(err: {
   status?: number;
   message?: string;
   limit?: number;
-}): ApiError | undefined {
+}): HttpError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new ApiError(400, 'malformed_json', 'request body is not valid JSON', [
+      return new HttpError(400, 'malformed_json', 'request body is not valid JSON', [
         { path: 'body', message: (err.message ?? '').slice(0, 200) },
       ]);
     case 'entity.too.large':
-      return new ApiError(
+      return new HttpError(
         413,
         'payload_too_large',
         `request body is larger than the ${err.limit ?? ''} byte limit`.replace('  ', ' '),
       );
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ApiError(415, 'unsupported_media_type', err.message ?? 'unsupported body encoding');
+      return new HttpError(415, 'unsupported_media_type', err.message ?? 'unsupported body encoding');
     case 'request.aborted':
-      return new ApiError(400, 'request_aborted', 'request was aborted');
+      return new HttpError(400, 'request_aborted', 'request was aborted');
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new ApiError(400, 'bad_request', 'invalid request body');
+      return new HttpError(400, 'bad_request', 'invalid request body');
     default:
       if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
-        return new ApiError(err.status, 'bad_request', 'bad request');
+        return new HttpError(err.status, 'bad_request', 'bad request');
       return undefined;
   }
 }
@@ -95,7 +105,7 @@ export function errorMiddleware(
     // A key that would leave the job's folder (a crafted name, a planted link) that no route
     // turned into its own answer: the caller's mistake, never a 500.
     else if (err instanceof InvalidKeyError)
-      known = new ApiError(400, 'invalid_path', 'the path leaves the job folder', [
+      known = new HttpError(400, 'invalid_path', 'the path leaves the job folder', [
         { path: 'params', message: 'a path or link leads outside the job folder' },
       ]);
     else if (err && typeof err === 'object') known = bodyParserError(err as never);
@@ -106,7 +116,7 @@ export function errorMiddleware(
     }
     const route = res.locals.route as RouteName | undefined;
     if (known) {
-      if (known instanceof ApiError) res.set(known.headers);
+      if (known instanceof HttpError) res.set(known.headers);
       const body = errorBody(known.code, known.message, known.details, requestId);
       if (known instanceof InsufficientCreditsError) body.error.credits = known.credits;
       observe?.(route, known.status, body);
@@ -127,5 +137,5 @@ export function errorMiddleware(
 
 /** 404 for routes that don't exist. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));
+  next(new HttpError(404, 'route_not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));
 };

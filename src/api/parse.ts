@@ -1,9 +1,10 @@
 // The one helper routes use to turn raw request parts into parsed values.
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { ApiError, zodDetails } from './errors';
+import { HttpError, zodDetails } from './errors';
 import type { Principal } from './auth';
 import type { OwnerScope } from '../job-service/types';
+import type { ErrorCode } from '../http/contracts';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 64;
@@ -13,12 +14,12 @@ export function parseWith<S extends z.ZodType>(
   schema: S,
   value: unknown,
   where: 'body' | 'query' | 'params' | 'headers',
-  code = 'invalid_request',
+  code: ErrorCode = 'invalid_request',
 ): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const details = zodDetails(r.error, where);
-    throw new ApiError(
+    throw new HttpError(
       400,
       code,
       `invalid ${where}: ${details
@@ -51,7 +52,7 @@ export function checkJsonShape(value: unknown): void {
   }
   if (bad.length) {
     const depthOnly = bad.every((b) => b.message.startsWith('nested'));
-    throw new ApiError(
+    throw new HttpError(
       400,
       depthOnly ? 'too_deep' : 'forbidden_key',
       depthOnly
@@ -68,24 +69,24 @@ export function jsonBody(req: Request, opts: { optional?: boolean } = {}): unkno
   const hasBody = length > 0 || req.get('transfer-encoding') !== undefined;
   if (!hasBody) {
     if (opts.optional) return {};
-    throw new ApiError(400, 'missing_body', 'a JSON request body is required');
+    throw new HttpError(400, 'missing_body', 'a JSON request body is required');
   }
   if (!req.is('application/json')) {
-    throw new ApiError(
+    throw new HttpError(
       415,
       'unsupported_media_type',
       `Content-Type must be application/json (got ${JSON.stringify((req.get('content-type') ?? '').slice(0, 100) || 'none')})`,
     );
   }
   const body: unknown = req.body;
-  if (body === undefined) throw new ApiError(400, 'missing_body', 'a JSON request body is required');
+  if (body === undefined) throw new HttpError(400, 'missing_body', 'a JSON request body is required');
   checkJsonShape(body);
   return body;
 }
 
 export function principalOf(res: { locals: Record<string, unknown> }): Principal {
   const p = res.locals.principal as Principal | undefined;
-  if (!p) throw new ApiError(401, 'unauthorized', 'missing X-API-Key header');
+  if (!p) throw new HttpError(401, 'unauthorized', 'missing X-API-Key header');
   return p;
 }
 

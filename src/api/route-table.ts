@@ -19,7 +19,7 @@ import {
   type Routes,
 } from '../http/routes';
 import { authenticate, type AuthDeps, type AuthRequest, type Principal } from './auth';
-import { ApiError, errorBody } from './errors';
+import { HttpError, errorBody } from './errors';
 import { jsonBody, parseWith } from './parse';
 import { TrainyardError } from '../sdk/errors';
 
@@ -98,7 +98,7 @@ export function routeTableRouter(handlers: RouteHandlers, deps: RouteTableDeps):
   for (const [name, spec] of entries) {
     const handle: RouteHandler<RouteName> | undefined = spec.websocket
       ? async () => {
-          throw new ApiError(
+          throw new HttpError(
             426,
             'upgrade_required',
             'this endpoint is a WebSocket: connect with Upgrade: websocket (or use /events for Server-Sent Events)',
@@ -159,7 +159,7 @@ const REASONS: Record<number, string> = {
 /** Answers an upgrade request with an HTTP error in the API's error shape and closes the socket. */
 export function rejectUpgrade(socket: Duplex, err: TrainyardError): void {
   const body = JSON.stringify(errorBody(err.code, err.message, err.details));
-  const extra = Object.entries(err instanceof ApiError ? err.headers : {})
+  const extra = Object.entries(err instanceof HttpError ? err.headers : {})
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
   socket.end(
@@ -186,7 +186,11 @@ export async function handleUpgrade(
       try {
         matched = route.match(url.pathname);
       } catch {
-        throw new ApiError(400, route.spec.invalidCodes?.params ?? 'invalid_request', 'path is not valid URL encoding');
+        throw new HttpError(
+          400,
+          route.spec.invalidCodes?.params ?? 'invalid_request',
+          'path is not valid URL encoding',
+        );
       }
       if (!matched) continue;
       const authReq: AuthRequest = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
@@ -196,7 +200,7 @@ export async function handleUpgrade(
       await handler({ params, principal, req, socket, head } as UpgradeContext<WebSocketRouteName>);
       return;
     }
-    throw new ApiError(404, 'route_not_found', `no WebSocket endpoint at ${url.pathname.slice(0, 200)}`);
+    throw new HttpError(404, 'route_not_found', `no WebSocket endpoint at ${url.pathname.slice(0, 200)}`);
   } catch (err) {
     if (err instanceof TrainyardError) return rejectUpgrade(socket, err);
     throw err;

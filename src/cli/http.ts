@@ -1,6 +1,7 @@
 // The CLI's side of the SDK: one TrainyardClient per run, and the SDK's errors turned into messages
 // people can act on.
-import { ApiConnectionError, ApiError, ApiResponseError, TrainyardClient } from '../sdk/api-client';
+import { ApiConnectionError, ApiRequestError, ApiResponseError, TrainyardClient } from '../sdk/api-client';
+import { NO_ERROR_BODY } from '../http/contracts';
 
 export interface CliEnv {
   url: string;
@@ -22,8 +23,8 @@ export function clientFor(env: CliEnv): TrainyardClient {
 }
 
 /** Formats an API error: message, then every detail path as given. */
-export function formatApiError(err: ApiError): string {
-  if (err.code === 'http_error') return err.message;
+export function formatApiError(err: ApiRequestError): string {
+  if (err.code === NO_ERROR_BODY) return err.message;
   const lines = [`${err.message} (HTTP ${err.status}, ${err.code})`];
   for (const d of err.details) lines.push(`  ${d.path}: ${d.message}`);
   return lines.join('\n');
@@ -33,7 +34,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_E
 
 /** The CliError for an error of the SDK (anything else is passed through). */
 export function cliErrorFrom(env: CliEnv, err: unknown): unknown {
-  if (err instanceof ApiError) {
+  if (err instanceof ApiRequestError) {
     if (err.status === 401 && !env.apiKey)
       return new CliError(`${formatApiError(err)}\n  set TRAINYARD_API_KEY (npm start prints the dev key)`);
     return new CliError(formatApiError(err));

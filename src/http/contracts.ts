@@ -42,11 +42,71 @@ export { ErrorDetail, JobPlan };
 
 // ---- errors ----
 
+/**
+ * Every `error.code` an error response can carry: the one list the API's errors are built from and
+ * the SDK's errors are parsed with. A new code is added here, nowhere else.
+ */
+export const ErrorCode = {
+  // 400
+  BadRequest: 'bad_request',
+  InvalidRequest: 'invalid_request',
+  ValidationFailed: 'validation_failed',
+  MalformedJson: 'malformed_json',
+  MissingBody: 'missing_body',
+  RequestAborted: 'request_aborted',
+  InvalidPath: 'invalid_path',
+  InvalidOwner: 'invalid_owner',
+  InvalidPageToken: 'invalid_page_token',
+  InvalidIdempotencyKey: 'invalid_idempotency_key',
+  InvalidJobId: 'invalid_job_id',
+  InvalidScheduleName: 'invalid_schedule_name',
+  InvalidRange: 'invalid_range',
+  TooDeep: 'too_deep',
+  ForbiddenKey: 'forbidden_key',
+  // 401, 402, 403
+  Unauthorized: 'unauthorized',
+  SessionExpired: 'session_expired',
+  InsufficientCredits: 'insufficient_credits',
+  Forbidden: 'forbidden',
+  CrossOrigin: 'cross_origin',
+  CsrfFailed: 'csrf_failed',
+  // 404
+  RouteNotFound: 'route_not_found',
+  JobNotFound: 'job_not_found',
+  NodeNotFound: 'node_not_found',
+  ArtifactNotFound: 'artifact_not_found',
+  LogNotFound: 'log_not_found',
+  AccountNotFound: 'account_not_found',
+  ScheduleNotFound: 'schedule_not_found',
+  DocsDisabled: 'docs_disabled',
+  CreditsDisabled: 'credits_disabled',
+  DashboardNotBuilt: 'dashboard_not_built',
+  // 409
+  IllegalTransition: 'illegal_transition',
+  IdempotencyConflict: 'idempotency_conflict',
+  ScheduleExists: 'schedule_exists',
+  NotATrainyardSchedule: 'not_a_trainyard_schedule',
+  InvalidSnapshot: 'invalid_snapshot',
+  // 413, 415, 416, 426, 429
+  PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
+  RangeNotSatisfiable: 'range_not_satisfiable',
+  UpgradeRequired: 'upgrade_required',
+  TooManyAttempts: 'too_many_attempts',
+  // 500
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** The code a client gives an error response without an ErrorBody (a proxy's page); the API never sends it. */
+export const NO_ERROR_BODY = 'http_error';
+/** What a client's error carries: a code of the API's, or NO_ERROR_BODY. */
+export type ClientErrorCode = ErrorCode | typeof NO_ERROR_BODY;
+
 /** Every error response: `{ error: { code, message, details: [{ path, message }], requestId? } }`. */
 export const ErrorBody = z.object({
   error: z.object({
-    /** Stable machine-readable code, e.g. "validation_failed", "job_not_found", "illegal_transition". */
-    code: z.string(),
+    /** Stable machine-readable code (ErrorCode), e.g. "validation_failed", "job_not_found", "illegal_transition". */
+    code: z.enum(ErrorCode),
     message: z.string(),
     details: z.array(ErrorDetail),
     /** Set on 500s: the server log has the details under this id. */

@@ -53,6 +53,7 @@ import {
   Submission,
   SubmitHeaders,
   ValidateResult,
+  type ErrorCode,
 } from './contracts';
 
 /**
@@ -108,7 +109,7 @@ export interface RouteSpec {
   /** Error responses (all in the ErrorBody shape) beyond the ones every route may give (400, 401, 500). */
   errors?: Record<number, string>;
   /** Error codes for a part that fails its schema (default "invalid_request"). */
-  invalidCodes?: Partial<Record<'params' | 'query' | 'headers' | 'body', string>>;
+  invalidCodes?: Partial<Record<'params' | 'query' | 'headers' | 'body', ErrorCode>>;
   /** A WebSocket endpoint: the upgrade is authenticated like any other route, then each message is one of these. */
   websocket?: { message: z.ZodType };
 }

@@ -1,7 +1,7 @@
 // The TypeScript SDK: an HTTP client of the Trainyard API, typed by the route table
 // (src/http/routes.ts). Every request is built from a route's declaration and every response is
 // parsed with the schema the route declares for its status — a body that does not match is an
-// error here, not a surprise later. Errors the API answers with become ApiError (code, message,
+// error here, not a surprise later. Errors the API answers with become ApiRequestError (code, message,
 // every field path); an API that cannot be reached is an ApiConnectionError. No Node built-ins,
 // no server code: it runs wherever `fetch` does.
 //
@@ -12,7 +12,9 @@ import { createParser } from 'eventsource-parser';
 import type { z } from 'zod';
 import {
   ErrorBody,
+  NO_ERROR_BODY,
   StreamMessage,
+  type ClientErrorCode,
   type AccountView,
   type ArtifactList,
   type CacheList,
@@ -43,7 +45,6 @@ import { detailsMessage, issueDetails } from '../domain/issues';
 import { TERMINAL_JOB_STATUSES, type JobStatus } from '../domain/statuses';
 import type { PauseMode } from '../domain/progress';
 import { ROUTES, fillPath, type BodyIn, type QueryIn, type ResultOf, type RouteName } from '../http/routes';
-import { TrainyardError } from './errors';
 
 export interface TrainyardClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:8080 (a trailing "/" is fine). */
@@ -54,18 +55,22 @@ export interface TrainyardClientOptions {
   fetch?: typeof fetch;
 }
 
-/** The API answered with an error: its status, code, message and every field path. */
-export class ApiError extends TrainyardError {
+/**
+ * The API answered with an error: its status, code, message and every field path — the ErrorBody
+ * the API's HttpError (src/api/errors.ts) was turned into, parsed back.
+ */
+export class ApiRequestError extends Error {
   constructor(
-    status: number,
-    code: string,
+    readonly status: number,
+    /** One of the API's ErrorCode, or NO_ERROR_BODY when the response had no ErrorBody. */
+    readonly code: ClientErrorCode,
     message: string,
-    details: ErrorDetail[] = [],
+    readonly details: ErrorDetail[] = [],
     /** Set on 500s: the server log has the details under this id. */
     readonly requestId?: string,
   ) {
-    super(status, code, message, details);
-    this.name = 'ApiError';
+    super(message);
+    this.name = 'ApiRequestError';
   }
 }
 
@@ -160,7 +165,7 @@ export class TrainyardClient {
 
   // ---- the generic call ----
 
-  /** Sends a request to one route and returns the raw Response (errors already turned into ApiError). */
+  /** Sends a request to one route and returns the raw Response (errors already turned into ApiRequestError). */
   async send<N extends RouteName>(name: N, input: CallInput<N> = {}, accept = 'application/json'): Promise<Response> {
     const route = ROUTES[name];
     let target = `${this.url}${fillPath(route.path, input.params ?? {})}`;
@@ -209,7 +214,7 @@ export class TrainyardClient {
     return { status: res.status, body: parsed.data } as ResultOf<N>;
   }
 
-  private async errorFrom(res: Response): Promise<ApiError> {
+  private async errorFrom(res: Response): Promise<ApiRequestError> {
     const text = await res.text().catch(() => '');
     let json: unknown;
     try {
@@ -218,9 +223,9 @@ export class TrainyardClient {
       json = undefined;
     }
     const body = ErrorBody.safeParse(json);
-    if (!body.success) return new ApiError(res.status, 'http_error', `request failed with HTTP ${res.status}`);
+    if (!body.success) return new ApiRequestError(res.status, NO_ERROR_BODY, `request failed with HTTP ${res.status}`);
     const e = body.data.error;
-    return new ApiError(res.status, e.code, e.message, e.details, e.requestId);
+    return new ApiRequestError(res.status, e.code, e.message, e.details, e.requestId);
   }
 
   // ---- submit ----
@@ -231,7 +236,7 @@ export class TrainyardClient {
     return (await this.call('submitJob', { body: spec, headers })).body;
   }
 
-  /** The plan of a spec, or ApiError (400, validation_failed) with every problem; starts nothing. */
+  /** The plan of a spec, or ApiRequestError (400, validation_failed) with every problem; starts nothing. */
   async validate(spec: unknown): Promise<ValidateResult> {
     return (await this.call('validateJob', { body: spec })).body;
   }

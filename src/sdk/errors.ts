@@ -1,16 +1,15 @@
-// Errors the SDK raises for caller mistakes. Each carries an HTTP status and a stable code, so the
-// API's one error middleware maps them without knowing where they came from.
+// Errors for caller mistakes. Each carries an HTTP status and a stable code (one of ErrorCode, the
+// wire contract's list), so the API's one error middleware maps them without knowing where they
+// came from, and the SDK's ApiRequestError carries the same fields back to the caller.
+import type { ErrorCode } from '../http/contracts';
+import type { ErrorDetail } from '../domain/issues';
 
-/** One problem with an input, named by its JSON path ("nodes[3].dependsOn[0]"). */
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export type { ErrorDetail };
 
 export class TrainyardError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
   ) {
@@ -40,7 +39,7 @@ export class JobNotFoundError extends TrainyardError {
 
 /** 409: an illegal state transition (resume when not paused, …) or an idempotency-key reuse with another spec. */
 export class JobConflictError extends TrainyardError {
-  constructor(code: 'illegal_transition' | 'idempotency_conflict', message: string) {
+  constructor(code: typeof ErrorCode.IllegalTransition | typeof ErrorCode.IdempotencyConflict, message: string) {
     super(409, code, message);
     this.name = 'JobConflictError';
   }

@@ -3,7 +3,7 @@
 // field paths; a response that does not match its declared schema is refused.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiConnectionError, ApiError, ApiResponseError, TrainyardClient } from '../../src/sdk/api-client';
+import { ApiConnectionError, ApiRequestError, ApiResponseError, TrainyardClient } from '../../src/sdk/api-client';
 import type { StreamMessage } from '../../src/http/contracts';
 import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
 
@@ -73,13 +73,13 @@ describe('TrainyardClient', () => {
     expect(page.jobs).toHaveLength(1);
   }, 60_000);
 
-  test('when a request is refused, then ApiError carries the status, code and every field path', async () => {
+  test('when a request is refused, then ApiRequestError carries the status, code and every field path', async () => {
     const invalid = await client
       .validate({ name: 'bad', nodes: [{ id: 'a', type: 'split', dependsOn: ['ghost'] }] })
       .catch((e: unknown) => e);
-    expect(invalid).toBeInstanceOf(ApiError);
+    expect(invalid).toBeInstanceOf(ApiRequestError);
     expect(invalid).toMatchObject({ status: 400, code: 'validation_failed' });
-    expect((invalid as ApiError).details.map((d) => d.path)).toContain('nodes[0].dependsOn[0]');
+    expect((invalid as ApiRequestError).details.map((d) => d.path)).toContain('nodes[0].dependsOn[0]');
 
     await expect(client.getJob('job-nope')).rejects.toMatchObject({ status: 404, code: 'job_not_found' });
     await expect(client.resume(jobId)).rejects.toMatchObject({ status: 409, code: 'illegal_transition' });

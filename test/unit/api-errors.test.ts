@@ -2,7 +2,7 @@
 // anything else → a generic 500 with a request id, logged, never leaked.
 import express from 'express';
 import request from 'supertest';
-import { ApiError, errorMiddleware } from '../../src/api/errors';
+import { HttpError, errorMiddleware } from '../../src/api/errors';
 import { checkJsonShape, jsonBody } from '../../src/api/parse';
 import { JobConflictError, JobNotFoundError, SpecValidationError } from '../../src/sdk/errors';
 
@@ -27,7 +27,7 @@ describe('error mapping', () => {
     ['not found', new JobNotFoundError('job-x'), 404, 'job_not_found'],
     ['illegal transition', new JobConflictError('illegal_transition', 'job is not paused'), 409, 'illegal_transition'],
     ['idempotency conflict', new JobConflictError('idempotency_conflict', 'other spec'), 409, 'idempotency_conflict'],
-    ['api error', new ApiError(415, 'unsupported_media_type', 'json only'), 415, 'unsupported_media_type'],
+    ['api error', new HttpError(415, 'unsupported_media_type', 'json only'), 415, 'unsupported_media_type'],
   ])('when a %s error is thrown, then its status and code', async (_n, err, status, code) => {
     const r = await request(appWith(err)).get('/boom');
     expect(r.status).toBe(status);
@@ -82,7 +82,7 @@ describe('checkJsonShape', () => {
     try {
       checkJsonShape(v);
     } catch (err) {
-      expect((err as ApiError).details.map((d) => d.path).sort()).toEqual([
+      expect((err as HttpError).details.map((d) => d.path).sort()).toEqual([
         'body.a[0].__proto__',
         'body.b.constructor',
       ]);

@@ -1227,7 +1227,7 @@ class Error1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    code: str
+    code: Literal['bad_request', 'invalid_request', 'validation_failed', 'malformed_json', 'missing_body', 'request_aborted', 'invalid_path', 'invalid_owner', 'invalid_page_token', 'invalid_idempotency_key', 'invalid_job_id', 'invalid_schedule_name', 'invalid_range', 'too_deep', 'forbidden_key', 'unauthorized', 'session_expired', 'insufficient_credits', 'forbidden', 'cross_origin', 'csrf_failed', 'route_not_found', 'job_not_found', 'node_not_found', 'artifact_not_found', 'log_not_found', 'account_not_found', 'schedule_not_found', 'docs_disabled', 'credits_disabled', 'dashboard_not_built', 'illegal_transition', 'idempotency_conflict', 'schedule_exists', 'not_a_trainyard_schedule', 'invalid_snapshot', 'payload_too_large', 'unsupported_media_type', 'range_not_satisfiable', 'upgrade_required', 'too_many_attempts', 'internal']
     credits: Optional[Credits] = None
     details: list[ErrorDetail]
     message: str

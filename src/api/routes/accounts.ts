@@ -7,14 +7,14 @@ import type { AccountView, EntryPage } from '../../http/contracts';
 import type { AccountClient } from '../../credits/account-client';
 import type { ResolvedDeps } from '../deps';
 import type { Principal } from '../auth';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import type { RouteHandlers } from '../route-table';
 
 const OFF_MESSAGE = 'credits are off (TRAINYARD_CREDITS is not "on"): nothing is reserved or charged';
 
 function visibleOwner(principal: Principal, owner: string): string {
   if (owner !== principal.owner && !principal.admin)
-    throw new ApiError(404, 'account_not_found', `no account ${JSON.stringify(owner)}`);
+    throw new HttpError(404, 'account_not_found', `no account ${JSON.stringify(owner)}`);
   return owner;
 }
 
@@ -57,9 +57,9 @@ export function accountHandlers(
     }),
     async grantCredits({ principal, params, headers, body }) {
       const owner = visibleOwner(principal, params.owner);
-      if (!principal.admin) throw new ApiError(403, 'forbidden', 'granting credits needs an admin key');
+      if (!principal.admin) throw new HttpError(403, 'forbidden', 'granting credits needs an admin key');
       const a = accounts();
-      if (!a) throw new ApiError(409, 'credits_disabled', OFF_MESSAGE);
+      if (!a) throw new HttpError(409, 'credits_disabled', OFF_MESSAGE);
       const grantId = body.grantId ?? headers['idempotency-key'] ?? randomUUID();
       const r = await a.grant(owner, { grantId, amount: body.amount, reason: body.reason });
       return {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
 import type { ResolvedDeps } from '../deps';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import type { RouteHandlers } from '../route-table';
 
 const CSP = [
@@ -35,7 +35,7 @@ export function dashboardHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'dashboa
     try {
       html = await fs.promises.readFile(path.join(d.dashboardDir, 'index.html'), 'utf8');
     } catch {
-      throw new ApiError(
+      throw new HttpError(
         503,
         'dashboard_not_built',
         'the dashboard was not built: run `npm run build:ui` (npm install does it)',

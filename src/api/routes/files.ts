@@ -7,7 +7,7 @@ import { ACTIVE_NODE_STATUSES, TERMINAL_JOB_STATUSES } from '../../domain/status
 import { followLog, type LogSink } from '../../storage/log-sink';
 import { InvalidKeyError, ObjectNotFoundError, checkKey } from '../../storage/object-store';
 import type { ResolvedDeps } from '../deps';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import { scopeOf } from '../parse';
 import { STREAMED, type RouteHandlers } from '../route-table';
 
@@ -83,7 +83,7 @@ function artifactKey(jobDir: string, rel: string): string {
     return checkKey(`${jobDir}/${checkKey(rel, 'params.path')}`);
   } catch (err) {
     if (err instanceof InvalidKeyError)
-      throw new ApiError(400, 'invalid_path', 'artifact path must be a plain relative path inside the job folder', [
+      throw new HttpError(400, 'invalid_path', 'artifact path must be a plain relative path inside the job folder', [
         { path: 'params.path', message: 'invalid' },
       ]);
     throw err;
@@ -96,7 +96,7 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
       const { id } = params;
       const view = await d.trainyard.getJobStatus(id, scopeOf(principal), { maxAgeMs: d.statusReuseMs });
       if (!view.nodes.some((n) => n.id === qy.node))
-        throw new ApiError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(qy.node)}`, [
+        throw new HttpError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(qy.node)}`, [
           { path: 'query.node', message: 'no such node' },
         ]);
       const jobDir = await d.trainyard.jobDir(id);
@@ -106,7 +106,7 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
         if (err instanceof InvalidKeyError) return undefined; // a link planted in the tree: no log
         throw err;
       });
-      if (!qy.follow && size === undefined) throw new ApiError(404, 'log_not_found', `node ${qy.node} has no log yet`);
+      if (!qy.follow && size === undefined) throw new HttpError(404, 'log_not_found', `node ${qy.node} has no log yet`);
       res
         .status(200)
         .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
@@ -184,7 +184,8 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
       const { id, path: rel } = params;
       const jobDir = await d.trainyard.jobDir(id, scopeOf(principal));
       const key = artifactKey(jobDir, rel);
-      const notFound = () => new ApiError(404, 'artifact_not_found', `no artifact ${JSON.stringify(rel)} in job ${id}`);
+      const notFound = () =>
+        new HttpError(404, 'artifact_not_found', `no artifact ${JSON.stringify(rel)} in job ${id}`);
       let opened;
       let range: { start: number; end: number } | undefined;
       try {
@@ -220,7 +221,7 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
 function byteRange(header: string, size: number): { start: number; end: number } {
   const [from, to] = header.slice('bytes='.length).split('-') as [string, string];
   const unsatisfiable = () =>
-    new ApiError(416, 'range_not_satisfiable', `the range starts past the end of the file (${size} bytes)`, [
+    new HttpError(416, 'range_not_satisfiable', `the range starts past the end of the file (${size} bytes)`, [
       { path: 'headers.range', message: `the file has ${size} bytes` },
     ]);
   if (from === '') {

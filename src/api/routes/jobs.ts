@@ -7,7 +7,7 @@ import { jobLinks } from '../../http/contracts';
 import { resolveConfigPaths } from '../../sdk/config-path';
 import { TrainyardError } from '../../sdk/errors';
 import type { ResolvedDeps } from '../deps';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import { scopeOf } from '../parse';
 import type { RouteHandlers } from '../route-table';
 
@@ -63,7 +63,7 @@ export function jobHandlers(
       let owner: string | undefined = principal.owner;
       if (query.owner !== undefined) {
         if (!principal.admin && query.owner !== principal.owner)
-          throw new ApiError(403, 'forbidden', "only admin keys may list other owners' jobs", [
+          throw new HttpError(403, 'forbidden', "only admin keys may list other owners' jobs", [
             { path: 'query.owner', message: 'not allowed' },
           ]);
         owner = query.owner === '*' ? undefined : query.owner;

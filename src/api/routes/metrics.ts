@@ -4,7 +4,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { LossHistory, MAX_POINTS, MetricPoint, type NodeMetrics } from '../../domain/metrics-history';
 import type { ResolvedDeps } from '../deps';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import { scopeOf } from '../parse';
 import type { RouteHandlers } from '../route-table';
 import type { Artifacts } from '../../storage/artifacts';
@@ -72,7 +72,7 @@ export function metricsHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getNodeMe
       const { id, node } = params;
       const view = await d.trainyard.getJobStatus(id, scopeOf(principal), { maxAgeMs: d.statusReuseMs });
       if (!view.nodes.some((n) => n.id === node))
-        throw new ApiError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(node)}`, [
+        throw new HttpError(404, 'node_not_found', `job ${id} has no node ${JSON.stringify(node)}`, [
           { path: 'params.node', message: 'no such node' },
         ]);
       const jobDir = await d.trainyard.jobDir(id);

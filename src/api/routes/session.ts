@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { SessionView } from '../../http/contracts';
 import type { ResolvedDeps } from '../deps';
-import { ApiError } from '../errors';
+import { HttpError } from '../errors';
 import type { RouteHandlers } from '../route-table';
 import { clearedSessionCookie, sessionCookie, sessionIdOf, type Session } from '../sessions';
 
@@ -30,11 +30,11 @@ export function sessionHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'signIn' |
       const from = req.socket.remoteAddress ?? 'unknown';
       const failed = failures.get(from);
       if (failed && failed.n >= MAX_FAILURES)
-        throw new ApiError(429, 'too_many_attempts', 'too many failed sign-ins from this address: wait a minute');
+        throw new HttpError(429, 'too_many_attempts', 'too many failed sign-ins from this address: wait a minute');
       const principal = d.keys.authenticate(body.apiKey);
       if (!principal) {
         failures.set(from, { n: (failed?.n ?? 0) + 1 });
-        throw new ApiError(401, 'unauthorized', 'unknown API key', [
+        throw new HttpError(401, 'unauthorized', 'unknown API key', [
           { path: 'body.apiKey', message: 'not a valid key' },
         ]);
       }
@@ -50,7 +50,7 @@ export function sessionHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'signIn' |
 
     async getSession({ req }) {
       const s = d.sessions.touch(sessionIdOf(req.get('cookie')));
-      if (!s) throw new ApiError(401, 'session_expired', 'the session has expired or was signed out: sign in again');
+      if (!s) throw new HttpError(401, 'session_expired', 'the session has expired or was signed out: sign in again');
       return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: view(s) };
     },
 
