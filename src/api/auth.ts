@@ -173,8 +173,19 @@ const MISSING: Record<AuthMode, string> = {
   docs: 'docs need basic auth (TRAINYARD_DOCS_USER / TRAINYARD_DOCS_PASSWORD)',
 };
 
+/** What a request with `?api_key=` on a route that does not take it is told (see AUTH_MODES.apiKeyQuery). */
+export const QUERY_KEY_REFUSED =
+  'api_key in the query string is accepted only on the SSE route GET /v1/jobs/:id/events (for EventSource, ' +
+  'which cannot send headers): a query string ends up in logs and proxies. Send the key in the X-API-Key ' +
+  'header (WebSocket clients too), or sign in to the dashboard and use its session cookie';
+
 /** Authenticates a request by the route's modes (any one will do); throws the HttpError to answer otherwise. */
 export function authenticate(modes: readonly AuthMode[], req: AuthRequest, deps: AuthDeps): AuthOutcome {
+  // A key where it does not belong is refused, never ignored: the caller learns it leaked.
+  if (req.query.api_key !== undefined && !modes.includes('apiKeyQuery') && modes.some((m) => m === 'apiKey'))
+    throw new HttpError(401, 'unauthorized', QUERY_KEY_REFUSED, [
+      { path: 'query.api_key', message: 'not accepted on this route: use the X-API-Key header' },
+    ]);
   let rejected: HttpError | undefined;
   for (const mode of modes) {
     const r = AUTHENTICATORS[mode](req, deps);

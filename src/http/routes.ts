@@ -66,7 +66,12 @@ export const AUTH_MODES = {
   none: 'none',
   /** `X-API-Key` header → the key's owner. */
   apiKey: 'apiKey',
-  /** `X-API-Key` header, or `?api_key=` (EventSource and WebSocket clients in browsers cannot set headers). */
+  /**
+   * `X-API-Key` header, or `?api_key=`: only for the SSE route, because a browser's EventSource cannot
+   * set headers. Every other route that takes a key refuses `?api_key=` (401): a query string ends up
+   * in access logs, proxies and browser history. A WebSocket client sends the header (Node) or uses
+   * the dashboard's session cookie (browsers).
+   */
   apiKeyQuery: 'apiKeyQuery',
   /**
    * The dashboard's session cookie (`ty_session`, from POST /v1/session); a request that changes
@@ -246,7 +251,7 @@ export const ROUTES = {
     path: '/v1/jobs/:id/stream',
     summary:
       'WebSocket: live job events (job_started, node_status, node_progress, metrics, job_completed|job_failed|job_cancelled); a late client first gets a snapshot',
-    auth: ['apiKeyQuery', 'session'],
+    auth: ['apiKey', 'session'],
     params: JobIdParams,
     responses: { 101: { description: 'switching protocols; each message is a StreamMessage', schema: StreamMessage } },
     errors: { ...jobErrors, 426: 'not a WebSocket upgrade' },

@@ -1,8 +1,11 @@
 // Attacks on the API's smaller edges (issue 10, "Smaller"): a forged page token, a tag with `\` or
-// `"`, `?api_key=` on a path that merely ends in /events, a workflow input over Temporal's payload
+// `"`, `?api_key=` anywhere but the SSE route (a path that merely ends in /events, the WebSocket
+// stream), a workflow input over Temporal's payload
 // limit. Each answers a precise 4xx, never a 500 (and never after a 20 s retry loop).
 import fs from 'node:fs';
 import path from 'node:path';
+import WebSocket from 'ws';
+import type { ErrorBody } from '../../src/http/contracts';
 import { KEYS, apiCall, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { waitFor } from '../helpers/temporal';
 
@@ -88,7 +91,51 @@ describe('?api_key= only where a browser needs it', () => {
     expect(r.status).toBe(404);
     expect(r.body.error.code).toBe('job_not_found');
   });
+
+  it('when a valid X-API-Key header comes with an api_key in the query on another route, then 401 naming the header to use', async () => {
+    const r = await apiCall(s, 'GET', `/v1/jobs?api_key=${A}`, A);
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe('unauthorized');
+    expect(r.body.error.message).toContain('X-API-Key header');
+    expect(r.body.error.details).toEqual([{ path: 'query.api_key', message: expect.stringContaining('X-API-Key') }]);
+  });
+
+  it('when api_key is given in the query of the WebSocket stream, then the upgrade is refused with 401 naming the header to use', async () => {
+    const r = await upgrade(`/v1/jobs/no-such-job/stream?api_key=${A}`);
+    expect(r.status).toBe(401);
+    const body = JSON.parse(r.body) as ErrorBody;
+    expect(body.error.code).toBe('unauthorized');
+    expect(body.error.message).toContain('X-API-Key header');
+    expect(body.error.details[0]?.path).toBe('query.api_key');
+  });
+
+  it('when the WebSocket stream gets the key in the X-API-Key header, then the caller is authenticated (here: 404 for a job that does not exist)', async () => {
+    const r = await upgrade('/v1/jobs/no-such-job/stream', { 'x-api-key': A });
+    expect(r.status).toBe(404);
+    expect((JSON.parse(r.body) as ErrorBody).error.code).toBe('job_not_found');
+  });
 });
+
+/** A WebSocket upgrade that is expected to be refused: its HTTP status and body. */
+function upgrade(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${s.api.url.replace('http', 'ws')}${pathAndQuery}`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+}
 
 describe('workflow inputs over Temporal payload limits', () => {
   it('when configPath files make the workflow input larger than the 2 MiB payload limit, then 413 naming the limit', async () => {
