@@ -7,7 +7,6 @@ import { createLogger } from '../src/logger';
 import { SAMPLES_DIR } from './ml/datasets';
 import type { NodeType } from '../src/domain/node-types';
 import { StepInput, type StepOutput } from '../src/domain/step-io';
-import type { CheckpointRequests } from './checkpoint-requests';
 import { makeCommandStep } from './command';
 import { createMlSteps } from './ml-steps';
 import type { StepDeps } from './step-deps';
@@ -21,8 +20,6 @@ export interface ActivityDeps extends StepDeps {
   sandbox: StepSandbox;
   /** The worker's scripts folder for `{scripts}/…` arguments (TRAINYARD_SCRIPTS_DIR). */
   scriptsDir?: string;
-  /** Running command attempts register here for checkpoint-now requests. */
-  checkpointRequests?: CheckpointRequests;
 }
 
 type Step = (input: StepInput) => Promise<StepOutput>;
@@ -85,7 +82,7 @@ export function sandboxFromConfig(config: Config, log?: SandboxOptions['log']): 
 /** A worker's step table from its config: the artifact store, log sink, workspaces and sandbox it configures. */
 export function createActivitiesFromConfig(
   config: Config,
-  opts: { cudaAvailable: boolean; log?: SandboxOptions['log'] },
+  opts: { cudaAvailable: boolean; log?: SandboxOptions['log']; checkpointRequests?: StepDeps['checkpointRequests'] },
 ) {
   const storage = storageFromConfig(config);
   return createActivities({
@@ -95,5 +92,6 @@ export function createActivitiesFromConfig(
     sandbox: sandboxFromConfig(config, opts.log),
     scriptsDir: config.scriptsDir,
     cudaAvailable: opts.cudaAvailable,
+    ...(opts.checkpointRequests && { checkpointRequests: opts.checkpointRequests }),
   });
 }

@@ -1,5 +1,6 @@
 // What the step activities need from the worker that hosts them.
 import type { Artifacts } from '../src/storage/artifacts';
+import type { CheckpointRequests } from './checkpoint-requests';
 
 export interface StepDeps {
   /** The job's artifacts: the object store and the log sink (src/storage). */
@@ -8,4 +9,6 @@ export interface StepDeps {
   dataRoot: string;
   /** true when onnxruntime has CUDA here */
   cudaAvailable?: boolean;
+  /** Running steps register here for checkpoint-now requests (a GPU worker's preemption notice). */
+  checkpointRequests?: CheckpointRequests;
 }

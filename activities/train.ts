@@ -128,39 +128,60 @@ export function makeTrainStep(deps: StepDeps) {
       );
     let checkpoint: ArtifactRef | undefined = ctx.resumeCheckpoint;
     let last = resume?.history.at(-1);
-
-    for (let epoch = startEpoch; epoch <= cfg.epochs; epoch++) {
-      ctx.throwIfCancelled();
-      last = trainer.runEpoch(epoch);
-      if (!Number.isFinite(last.loss))
-        throw invalid(
-          `node ${input.nodeId}: loss diverged at epoch ${epoch} (${last.loss}); lower the learning rate`,
-          FAILURE_TYPES.Diverged,
-        );
-      if (epoch % cfg.checkpointEvery === 0 && epoch < cfg.epochs) {
+    // A checkpoint-now request (the GPU worker's preemption notice) is answered by a checkpoint at
+    // the end of the epoch in progress: an epoch runs without yielding, and the training state is
+    // whole only between epochs.
+    const asked: ((ref: ArtifactRef | undefined) => void)[] = [];
+    const unregister = deps.checkpointRequests?.register(
+      `${input.jobId}/${input.nodeId}#${ctx.attempt}`,
+      (request) =>
+        new Promise<ArtifactRef | undefined>((resolve) => {
+          asked.push(resolve);
+          setTimeout(() => resolve(undefined), Math.max(0, request.deadlineMs - Date.now())).unref();
+        }),
+    );
+    try {
+      for (let epoch = startEpoch; epoch <= cfg.epochs; epoch++) {
+        ctx.throwIfCancelled();
+        last = trainer.runEpoch(epoch);
+        if (!Number.isFinite(last.loss))
+          throw invalid(
+            `node ${input.nodeId}: loss diverged at epoch ${epoch} (${last.loss}); lower the learning rate`,
+            FAILURE_TYPES.Diverged,
+          );
+        const answering = asked.splice(0);
+        if ((epoch % cfg.checkpointEvery === 0 || answering.length > 0) && epoch < cfg.epochs) {
+          ctx.heartbeat({
+            phase: 'checkpointing',
+            epoch,
+            epochs: cfg.epochs,
+            loss: last.loss,
+            valMetric: last.valMetric,
+            percent: pct(epoch, cfg.epochs),
+          });
+          const ck: CheckpointFile = { version: 1, nodeId: input.nodeId, config: cfg, state: trainer.state() };
+          // One file per checkpoint: the ref in an older heartbeat stays valid (its sha256 still matches).
+          checkpoint = await putJson(deps.store, input, `checkpoints/epoch-${String(epoch).padStart(6, '0')}.json`, ck);
+        }
         ctx.heartbeat({
-          phase: 'checkpointing',
+          phase: 'running',
           epoch,
           epochs: cfg.epochs,
           loss: last.loss,
           valMetric: last.valMetric,
           percent: pct(epoch, cfg.epochs),
+          ...(checkpoint && { checkpoint }),
         });
-        const ck: CheckpointFile = { version: 1, nodeId: input.nodeId, config: cfg, state: trainer.state() };
-        // One file per checkpoint: the ref in an older heartbeat stays valid (its sha256 still matches).
-        checkpoint = await putJson(deps.store, input, `checkpoints/epoch-${String(epoch).padStart(6, '0')}.json`, ck);
+        if (answering.length) {
+          await nodeLog(deps.store, input, `checkpoint now (preemption notice): checkpointed at epoch ${epoch}`);
+          for (const answer of answering) answer(epoch < cfg.epochs ? checkpoint : undefined);
+        }
+        await yieldToEventLoop();
+        if (cfg.epochDelayMs > 0) await cancellableSleep(cfg.epochDelayMs, ctx.signal);
       }
-      ctx.heartbeat({
-        phase: 'running',
-        epoch,
-        epochs: cfg.epochs,
-        loss: last.loss,
-        valMetric: last.valMetric,
-        percent: pct(epoch, cfg.epochs),
-        ...(checkpoint && { checkpoint }),
-      });
-      await yieldToEventLoop();
-      if (cfg.epochDelayMs > 0) await cancellableSleep(cfg.epochDelayMs, ctx.signal);
+    } finally {
+      unregister?.();
+      for (const answer of asked.splice(0)) answer(undefined);
     }
     ctx.throwIfCancelled();
     ctx.heartbeat({

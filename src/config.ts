@@ -159,6 +159,10 @@ const Env = z.object({
   TRAINYARD_DEFAULT_STEP_TIMEOUT: DurationVar('30m', 1000),
   TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT: DurationVar('60s', 1000),
   TRAINYARD_SHUTDOWN_GRACE: DurationVar('30s'),
+  /** A GPU worker treats this file's appearance as a preemption notice (a cloud agent writes it). */
+  TRAINYARD_PREEMPTION_NOTICE_FILE: z.string().optional(),
+  /** A GPU worker listens on 127.0.0.1:PORT for `POST /preemption-notice` (0 = a free port, logged). */
+  TRAINYARD_PREEMPTION_PORT: Port.optional(),
   TRAINYARD_API_KEYS: z.string().optional(),
   TRAINYARD_API_KEYS_FILE: z.string().optional(),
   TRAINYARD_DOCS_USER: z.string().default('docs'),
@@ -340,6 +344,8 @@ export interface Config {
   defaultHeartbeatTimeoutMs: number;
   /** How long running steps get to finish when a worker drains (TRAINYARD_SHUTDOWN_GRACE), ms. */
   shutdownGraceMs: number;
+  /** A GPU worker's preemption notice sources besides SIGTERM (TRAINYARD_PREEMPTION_NOTICE_FILE, TRAINYARD_PREEMPTION_PORT). */
+  preemption: { noticeFile?: string; port?: number };
   /** The variables a command step inherits from this process (INHERITED_STEP_ENV). */
   stepEnv: Record<string, string>;
   /** Fair-share weights per owner (TRAINYARD_FAIRNESS_WEIGHTS); `*` = the rest. */
@@ -586,6 +592,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultStepTimeoutMs: e.TRAINYARD_DEFAULT_STEP_TIMEOUT,
     defaultHeartbeatTimeoutMs: e.TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT,
     shutdownGraceMs: e.TRAINYARD_SHUTDOWN_GRACE,
+    preemption: {
+      ...(e.TRAINYARD_PREEMPTION_NOTICE_FILE && { noticeFile: path.resolve(e.TRAINYARD_PREEMPTION_NOTICE_FILE) }),
+      ...(e.TRAINYARD_PREEMPTION_PORT !== undefined && { port: e.TRAINYARD_PREEMPTION_PORT }),
+    },
     stepEnv: inheritedStepEnv(env),
     fairnessWeights,
     gpuQuotas: { enabled: !quotasOff, defaults: quotaDefaults, sweepMs: e.TRAINYARD_GPU_QUOTA_SWEEP },

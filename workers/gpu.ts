@@ -6,6 +6,7 @@ import { exitWith } from './worker-process';
 
 exitWith(
   runGpuWorkerProcess({
-    activities: (config, inventory) => createActivitiesFromConfig(config, { cudaAvailable: !inventory.simulated }),
+    activities: (config, inventory, checkpointRequests) =>
+      createActivitiesFromConfig(config, { cudaAvailable: !inventory.simulated, checkpointRequests }),
   }),
 );

@@ -5,13 +5,17 @@
 // (TRAINYARD_SHUTDOWN_GRACE) to finish, then are cancelled with WORKER_SHUTDOWN. A step cancelled
 // that way fails its attempt (the server did not ask for the cancel), so Temporal retries it on
 // another worker, which resumes from the checkpoint in the last heartbeat. Exit 0 after a clean
-// drain; a second signal exits at once (130).
+// drain; a second signal exits at once (130). A process whose steps take checkpoint-now requests
+// (the GPU worker) treats SIGTERM, its notice file and its notice endpoint as a preemption notice:
+// every running step is asked for a checkpoint first, then the same drain (workers/preemption.ts).
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger, type Logger } from '../src/logger';
 import { storageFromConfig } from '../src/storage';
 import { temporalConnectionOptions } from '../src/temporal/connection';
+import type { CheckpointRequests } from '../activities/checkpoint-requests';
 import { describeVersioning } from './versioning';
+import { watchPreemption, type PreemptionWatch } from './preemption';
 
 export interface WorkerProcess {
   config: Config;
@@ -23,7 +27,12 @@ export interface RunOptions {
   /** "cpu-worker" / "gpu-worker": prefixes every log line. */
   name: string;
   env?: Record<string, string | undefined>;
-  build(p: WorkerProcess): Promise<{ workers: Worker[]; describe: string[] }>;
+  build(p: WorkerProcess): Promise<{
+    workers: Worker[];
+    describe: string[];
+    /** Where the running steps take checkpoint-now requests: makes SIGTERM (and the notice sources) a preemption notice. */
+    checkpointRequests?: CheckpointRequests;
+  }>;
 }
 
 /** Runs a worker process to completion; resolves with its exit code. */
@@ -58,11 +67,23 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
     fail(`cannot connect to Temporal at ${config.temporal.address}: ${(err as Error).message}`);
     return 2;
   }
-  let workers: Worker[];
+  let workers: Worker[] = [];
+  const drain = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  let preemption: PreemptionWatch | undefined;
   try {
     const built = await opts.build({ config, connection, log });
     workers = built.workers;
     for (const line of built.describe) log(line);
+    if (built.checkpointRequests)
+      preemption = await watchPreemption({
+        checkpointRequests: built.checkpointRequests,
+        graceMs: config.shutdownGraceMs,
+        ...config.preemption,
+        log,
+        drain,
+      });
     log(
       `Temporal ${config.temporal.address}${config.temporal.tls ? ' (mTLS)' : ''}, namespace ${config.temporal.namespace}; ${describeVersioning(config)}`,
     );
@@ -78,10 +99,14 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
       log(`${sig} again: exiting without finishing the drain`);
       process.exit(130);
     }
+    if (preemption) {
+      void preemption.notice(sig);
+      return;
+    }
     log(
       `${sig}: draining — no new tasks; running steps get ${config.shutdownGraceMs} ms to finish, then are cancelled and retried elsewhere`,
     );
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    drain();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -92,11 +117,12 @@ export async function runWorkerProcess(opts: RunOptions): Promise<number> {
     log('drained; exiting');
   } catch (err) {
     fail(`worker failed: ${(err as Error).stack ?? String(err)}`);
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    drain();
     code = 1;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await preemption?.close();
     await connection.close().catch(() => undefined);
   }
   return code;

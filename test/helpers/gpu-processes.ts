@@ -3,7 +3,9 @@
 // each unless told otherwise, in their own process groups so a test can always clean up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitFor, type TestTemporal } from './temporal';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NodeSpecInput } from '../../src/domain/job-spec';
+import { startWorkflowTestEnv, waitFor, type TestTemporal } from './temporal';
 
 /** A JSON log line of a worker process, or undefined for anything else. */
 function logLine(l: string): { name: string; pid: number; msg: string } | undefined {
@@ -90,4 +92,46 @@ export class GpuWorkerProcesses {
       }
     }
   }
+}
+
+/** A file of GPU-process tests: one dev server and workflow bundle (beforeAll), every process killed and the server stopped (afterAll). */
+export function gpuProcessSuite(): {
+  readonly t: TestTemporal;
+  readonly bundle: WorkflowBundleWithSourceMap;
+  readonly gpuProcesses: GpuWorkerProcesses;
+} {
+  let env: { t: TestTemporal; bundle: WorkflowBundleWithSourceMap } | undefined;
+  const started = () => {
+    if (!env) throw new Error('the GPU-process suite has not started (beforeAll)');
+    return env;
+  };
+  const gpuProcesses = new GpuWorkerProcesses(() => started().t);
+  beforeAll(async () => {
+    env = await startWorkflowTestEnv();
+  }, 120_000);
+  afterAll(async () => {
+    gpuProcesses.killAll();
+    await env?.t.teardown();
+  });
+  return {
+    get t() {
+      return started().t;
+    },
+    get bundle() {
+      return started().bundle;
+    },
+    gpuProcesses,
+  };
+}
+
+/** A one-GPU command node running a `node -e` script, retried quickly, with a 3 s heartbeat timeout (a crashed worker's step moves on soon). */
+export function gpuScriptNode(id: string, script: string): NodeSpecInput {
+  return {
+    id,
+    type: 'command',
+    config: { command: ['node', '-e', script] },
+    resources: { gpus: 1 },
+    retry: { maxAttempts: 5, initialInterval: 100 },
+    timeout: { heartbeat: 3000 },
+  };
 }

@@ -10,7 +10,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { NodeSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
 import { startJobWorkflow } from '../../src/job-service/submission';
-import { GpuWorkerProcesses, type GpuWorkerProcess } from '../helpers/gpu-processes';
+import { GpuWorkerProcesses, gpuScriptNode, type GpuWorkerProcess } from '../helpers/gpu-processes';
 import { Recorder, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
 import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
@@ -41,14 +41,7 @@ const tick=()=>{ if(process.ppid!==parent) process.exit(1);
   e++; fs.writeFileSync(path.join(process.env.JOB_OUTPUT_DIR,'ckpt.json'),JSON.stringify({epoch:e}));
   console.log('TRAINYARD_PROGRESS '+JSON.stringify({epoch:e,epochs:${epochs},checkpoint:'ckpt.json'})); setTimeout(tick,400); };
 tick();`;
-  return {
-    id,
-    type: 'command',
-    config: { command: ['node', '-e', script] },
-    resources: { gpus: 1 },
-    retry: { maxAttempts: 5, initialInterval: 100 },
-    timeout: { heartbeat: 3000 },
-  };
+  return gpuScriptNode(id, script);
 }
 
 /** The last heartbeat Temporal recorded for the job's pending step, once it carries a checkpoint at `minEpoch` or later. */

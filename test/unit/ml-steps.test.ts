@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import { CheckpointRequests } from '../../activities/checkpoint-requests';
 import { createMlSteps, type MlSteps } from '../../activities/ml-steps';
 import type { ModelArtifact } from '../../activities/train';
 import type { Artifacts } from '../../src/storage/artifacts';
@@ -15,12 +16,13 @@ let root: string;
 let store: Artifacts;
 let storage: TestStorage;
 let steps: MlSteps;
+const checkpointRequests = new CheckpointRequests();
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'ml-steps-'));
   storage = testStorage(root);
   store = storage.artifacts;
-  steps = createMlSteps({ store, dataRoot: path.join(root, 'data') });
+  steps = createMlSteps({ store, dataRoot: path.join(root, 'data'), checkpointRequests });
 });
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
@@ -201,6 +203,37 @@ describe('ML steps (MockActivityEnvironment)', () => {
     const ha = JSON.parse((await store.get(straight.refs!.lossHistory!)).toString());
     const hb = JSON.parse((await store.get(out.refs!.lossHistory!)).toString());
     expect(hb).toEqual(ha);
+  });
+
+  test('when a checkpoint-now request (preemption notice) comes, then train checkpoints at the end of the epoch in progress, and a retry resumes there', async () => {
+    const cfg = { epochs: 200, checkpointEvery: 50, epochDelayMs: 10 };
+    const prep = await prepare('notice', 'iris');
+    let answered: Promise<unknown> | undefined;
+    const beats: StepHeartbeat[] = [];
+    await expect(
+      run(steps.train, input('notice', 'train', 'train', cfg, { prep }), {
+        onHeartbeat: (d, env) => {
+          beats.push(d);
+          if (d.epoch === 73 && d.phase === 'running' && !answered) {
+            answered = checkpointRequests.requestAll({ reason: 'preemption', deadlineMs: Date.now() + 10_000 });
+            void answered.then(() => setTimeout(() => env.cancel(), 30));
+          }
+        },
+      }),
+    ).rejects.toBeInstanceOf(CancelledFailure);
+    const [answer] = (await answered) as { step: string; checkpoint?: ArtifactRef }[];
+    expect(answer?.step).toBe('notice/train#1');
+    expect(answer?.checkpoint?.path).toBe('runs/notice/train/checkpoints/epoch-000074.json');
+    expect(checkpointRequests.size).toBe(0);
+    const last = beats.at(-1)!;
+    expect(last.checkpoint?.path).toBe('runs/notice/train/checkpoints/epoch-000074.json');
+    const { out } = await run(steps.train, input('notice', 'train', 'train', { ...cfg, epochDelayMs: 0 }, { prep }), {
+      attempt: 2,
+      heartbeatDetails: last,
+    });
+    expect(out.summary.resumedFromEpoch).toBe(74);
+    const log = await fs.readFile(storage.logFile('runs/notice', 'train'), 'utf8');
+    expect(log).toContain('checkpoint now (preemption notice): checkpointed at epoch 74');
   });
 
   test('cancellation stops train within an epoch, even while it sleeps (epochDelayMs)', async () => {
