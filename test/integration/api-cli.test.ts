@@ -1,60 +1,18 @@
 // The `trainyard` CLI as a subprocess against the real API: submit --watch exits with the job's
 // outcome, list/status/artifacts/validate/cancel work, errors are clear.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { startApiStack, type ApiStack } from '../helpers/api-stack';
+import { runCli, spawnCli } from '../helpers/cli';
 import { waitFor } from '../helpers/temporal';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 let s: ApiStack;
 beforeAll(async () => {
   s = await startApiStack();
 }, 180_000);
 afterAll(async () => s?.stop());
 
-interface CliRun {
-  done: Promise<{ code: number | null; out: string; err: string }>;
-  /** Resolves once stdout has matched `re` (rejects if the process exits first). */
-  printed(re: RegExp): Promise<void>;
-}
-
-function spawnCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TRAINYARD_URL: s.api.url,
-      TRAINYARD_API_KEY: KEYS.alice,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, out, err })),
-  );
-  const printed = (re: RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!re.test(out)) return;
-        child.stdout.off('data', check);
-        resolve();
-      };
-      child.stdout.on('data', check);
-      check();
-      void done.then((r) =>
-        re.test(r.out) ? resolve() : reject(new Error(`exited before printing ${re}: ${r.out}${r.err}`)),
-      );
-    });
-  return { done, printed };
-}
-
-const cli = (args: string[], env: Record<string, string> = {}) => spawnCli(args, env).done;
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(s.api.url, args, env);
 
 describe('trainyard CLI', () => {
   let jobId: string;
@@ -144,7 +102,7 @@ describe('trainyard CLI', () => {
     );
     const sub = await cli(['submit', spec]);
     const id = /submitted job (\S+)/.exec(sub.out)![1]!;
-    const watching = spawnCli(['watch', id]);
+    const watching = spawnCli(s.api.url, ['watch', id]);
     // The watch's first line comes from the first message the server sends once it has subscribed
     // it: `job_started` (caught up) or a `snapshot`.
     await watching.printed(new RegExp(`^job ${id} (started|\\w+ \\()`, 'm'));

@@ -2,11 +2,11 @@
 // failure is shown everywhere (the view, the stream's job_failed, `status`, `watch`) with the failed
 // nodes, the first line of each cause and a command's last stderr lines; no stack trace or server
 // folder reaches a client; every step's log says why it failed (built-in steps too).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobView, StreamMessage } from '../../src/http/contracts';
 import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -53,25 +53,7 @@ async function getJob(key = KEYS.alice): Promise<JobView> {
   return (await res.json()) as JobView;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TRAINYARD_URL: s.api.url,
-        TRAINYARD_API_KEY: KEYS.alice,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (args: string[]) => runCli(s.api.url, args);
 
 /** Server folders and stack frames: none may reach a client. */
 function expectNoServerDetails(text: string): void {

@@ -3,13 +3,13 @@
 // artifacts stay readable after the first job's folder is removed (content-addressed objects);
 // a changed split config misses exactly split and the nodes below it; another owner's identical
 // job hits nothing (entries are scoped by owner).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { JobView } from '../../src/http/contracts';
 import { KEYS, apiCall, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -105,25 +105,7 @@ test('when the split config changes, then exactly split and the nodes below it m
   expect(bob.nodes.filter((n) => n.status === 'cached')).toEqual([]);
 }, 300_000);
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TRAINYARD_URL: s.api.url,
-        TRAINYARD_API_KEY: KEYS.alice,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (args: string[]) => runCli(s.api.url, args);
 
 test('when the cache is listed and purged (API and CLI), then each owner sees only their entries and a purged cache hits nothing', async () => {
   const mine = await apiCall(s, 'GET', '/v1/cache', KEYS.alice);

@@ -4,13 +4,13 @@
 //   model to export, and the job view (API) and `trainyard status` (CLI) must show the leaderboard;
 // - examples/foreach.yaml: a real command step's list fanned out to real command items;
 // - examples/early-stop.yaml: real trainers reporting valMetric, the slow learners stopped early.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { JobView } from '../../src/http/contracts';
 import { Leaderboard } from '../../src/domain/select';
-import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { KEYS, apiCall, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -20,44 +20,17 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => s?.stop());
 
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.api.url}${p}`, {
-    method,
-    headers: { 'x-api-key': KEYS.alice, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'trainyard.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TRAINYARD_URL: s.api.url,
-        TRAINYARD_API_KEY: KEYS.alice,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (args: string[]) => runCli(s.api.url, args);
 
 async function runExample(file: string): Promise<JobView> {
   const spec: unknown = YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
-  const created = await call('POST', '/v1/jobs', spec);
+  const created = await apiCall(s, 'POST', '/v1/jobs', KEYS.alice, spec);
   expect(created.status).toBe(201);
   const id: string = created.body.id;
   let last: any;
   const done = await waitFor(
     async () => {
-      const r = await call('GET', `/v1/jobs/${id}`);
+      const r = await apiCall(s, 'GET', `/v1/jobs/${id}`, KEYS.alice);
       last = r.body;
       return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
     },
@@ -89,13 +62,13 @@ test('when examples/foreach.yaml runs, then each shard the first step listed is 
 
 test('when examples/sweep-select.yaml runs, then select picks the trial with the best evaluated ROC-AUC and the view and CLI show the leaderboard', async () => {
   const spec: unknown = YAML.parse(fs.readFileSync(path.join(ROOT, 'examples/sweep-select.yaml'), 'utf8'));
-  const created = await call('POST', '/v1/jobs', spec);
+  const created = await apiCall(s, 'POST', '/v1/jobs', KEYS.alice, spec);
   expect(created.status).toBe(201);
   const id: string = created.body.id;
   const view = JobView.parse(
     await waitFor(
       async () => {
-        const r = await call('GET', `/v1/jobs/${id}`);
+        const r = await apiCall(s, 'GET', `/v1/jobs/${id}`, KEYS.alice);
         return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
       },
       { timeoutMs: 170_000, intervalMs: 500 },
