@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { idempotentJobId } from '../../src/job-service/submission';
-import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { KEYS, apiCall, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { LINKING_JOB_ARTIFACTS, expectNoEscape, linkingScript } from '../helpers/confinement-attacks';
 import { waitFor } from '../helpers/temporal';
 
@@ -18,22 +18,6 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 const SECRET = 'bob-secret-7f3a9c';
-
-async function call(method: string, p: string, key: string, body?: unknown) {
-  const res = await fetch(`${s.api.url}${p}`, {
-    method,
-    headers: { 'x-api-key': key, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, body: json };
-}
 
 async function submit(key: string, idem: string, spec: unknown): Promise<string> {
   const res = await fetch(`${s.api.url}/v1/jobs`, {
@@ -49,7 +33,7 @@ async function submit(key: string, idem: string, spec: unknown): Promise<string>
 async function finished(id: string, key: string): Promise<{ status: string }> {
   return waitFor(
     async () => {
-      const j = await call('GET', `/v1/jobs/${id}`, key);
+      const j = await apiCall(s, 'GET', `/v1/jobs/${id}`, key);
       return ['completed', 'failed', 'cancelled'].includes(j.body?.status) && j.body;
     },
     { timeoutMs: 150_000, what: `job ${id} to finish` },
@@ -64,14 +48,14 @@ const commandJob = (name: string, script: string, env: Record<string, string> = 
 /** Everything alice can get from the API about her job, as one string. */
 async function everythingServed(id: string): Promise<string> {
   const parts: string[] = [];
-  const list = await call('GET', `/v1/jobs/${id}/artifacts`, KEYS.alice);
+  const list = await apiCall(s, 'GET', `/v1/jobs/${id}/artifacts`, KEYS.alice);
   parts.push(list.text);
   for (const a of (list.body?.artifacts ?? []) as { url: string }[])
-    parts.push((await call('GET', a.url, KEYS.alice)).text);
-  parts.push((await call('GET', `/v1/jobs/${id}/logs?node=c`, KEYS.alice)).text);
-  parts.push((await call('GET', `/v1/jobs/${id}/logs?node=c&follow=true`, KEYS.alice)).text);
+    parts.push((await apiCall(s, 'GET', a.url, KEYS.alice)).text);
+  parts.push((await apiCall(s, 'GET', `/v1/jobs/${id}/logs?node=c`, KEYS.alice)).text);
+  parts.push((await apiCall(s, 'GET', `/v1/jobs/${id}/logs?node=c&follow=true`, KEYS.alice)).text);
   for (const p of ['c/bobdir/c/secret.txt', 'c/leak.txt', 'c/logs/output.log', 'c/bobdir'])
-    parts.push((await call('GET', `/v1/jobs/${id}/artifacts/${p}`, KEYS.alice)).text);
+    parts.push((await apiCall(s, 'GET', `/v1/jobs/${id}/artifacts/${p}`, KEYS.alice)).text);
   return parts.join('\n');
 }
 
@@ -100,10 +84,10 @@ describe('file serving is confined to the job', () => {
       commandJob('alice-links', linkingScript(), { BOB_DIR: bobDir, BOB_FILE: path.join(bobDir, 'c', 'secret.txt') }),
     );
     expect((await finished(id, KEYS.alice)).status).toBe('completed');
-    const list = await call('GET', `/v1/jobs/${id}/artifacts`, KEYS.alice);
+    const list = await apiCall(s, 'GET', `/v1/jobs/${id}/artifacts`, KEYS.alice);
     expect(list.body.artifacts.map((a: { path: string }) => a.path).sort()).toEqual(LINKING_JOB_ARTIFACTS);
     for (const p of ['c/bobdir/c/secret.txt', 'c/leak.txt'])
-      expect((await call('GET', `/v1/jobs/${id}/artifacts/${p}`, KEYS.alice)).status).toBe(404);
+      expect((await apiCall(s, 'GET', `/v1/jobs/${id}/artifacts/${p}`, KEYS.alice)).status).toBe(404);
     expect(await everythingServed(id)).not.toContain(SECRET);
   }, 180_000);
 
@@ -136,26 +120,26 @@ describe('file serving is confined to the job', () => {
       fs.symlinkSync(bobLog, aliceLog);
     }
     expect(fs.lstatSync(aliceLog).isSymbolicLink()).toBe(true); // the attack happened
-    expect((await call('GET', `/v1/jobs/${id}/logs?node=c`, KEYS.alice)).status).toBe(404);
-    expect((await call('GET', `/v1/jobs/${id}/logs?node=c&tail=5`, KEYS.alice)).status).toBe(404);
-    const follow = await call('GET', `/v1/jobs/${id}/logs?node=c&follow=true&tail=5`, KEYS.alice);
+    expect((await apiCall(s, 'GET', `/v1/jobs/${id}/logs?node=c`, KEYS.alice)).status).toBe(404);
+    expect((await apiCall(s, 'GET', `/v1/jobs/${id}/logs?node=c&tail=5`, KEYS.alice)).status).toBe(404);
+    const follow = await apiCall(s, 'GET', `/v1/jobs/${id}/logs?node=c&follow=true&tail=5`, KEYS.alice);
     expect(follow.status).toBeLessThan(500);
     expect(follow.text).not.toContain(SECRET);
-    expect((await call('GET', `/v1/jobs/${id}/artifacts/c/logs/output.log`, KEYS.alice)).status).toBe(404);
+    expect((await apiCall(s, 'GET', `/v1/jobs/${id}/artifacts/c/logs/output.log`, KEYS.alice)).status).toBe(404);
     expect(await everythingServed(id)).not.toContain(SECRET);
   }, 180_000);
 
   test('when an artifact path leaves the job in any form, then 400 or 404, never a read', async () => {
     const bobRel = `../../../bob/runs/${bobJob}/c/secret.txt`;
-    await expectNoEscape((p) => call('GET', `/v1/jobs/${bobJob}/artifacts/${p}`, KEYS.bob), bobRel, SECRET);
+    await expectNoEscape((p) => apiCall(s, 'GET', `/v1/jobs/${bobJob}/artifacts/${p}`, KEYS.bob), bobRel, SECRET);
     // Another owner's job is not found at all.
-    expect((await call('GET', `/v1/jobs/${bobJob}/artifacts/c/secret.txt`, KEYS.alice)).status).toBe(404);
-    expect((await call('GET', `/v1/jobs/${bobJob}/artifacts/c/secret.txt`, KEYS.bob)).text).toBe(SECRET);
+    expect((await apiCall(s, 'GET', `/v1/jobs/${bobJob}/artifacts/c/secret.txt`, KEYS.alice)).status).toBe(404);
+    expect((await apiCall(s, 'GET', `/v1/jobs/${bobJob}/artifacts/c/secret.txt`, KEYS.bob)).text).toBe(SECRET);
   });
 
   test("when outputDir points at another job's folder, then the submission is refused; any other outputDir stays in the owner's namespace", async () => {
     for (const outputDir of [`runs/${bobJob}`, `bob/runs/${bobJob}`, `../bob/runs`, 'runs/./x']) {
-      const r = await call('POST', '/v1/jobs', KEYS.alice, { ...commandJob('od', 'true'), outputDir });
+      const r = await apiCall(s, 'POST', '/v1/jobs', KEYS.alice, { ...commandJob('od', 'true'), outputDir });
       expect({ outputDir, status: r.status }).toEqual({ outputDir, status: 400 });
       expect(r.body.error.details.map((d: { path: string }) => d.path)).toContain('outputDir');
     }
@@ -164,7 +148,7 @@ describe('file serving is confined to the job', () => {
       outputDir: 'bob/runs',
     });
     expect((await finished(id, KEYS.alice)).status).toBe('completed');
-    const spec = await call('GET', `/v1/jobs/${id}/spec`, KEYS.alice);
+    const spec = await apiCall(s, 'GET', `/v1/jobs/${id}/spec`, KEYS.alice);
     expect(spec.body.jobDir).toBe(`alice/bob/runs/${id}`);
     expect(fs.existsSync(path.join(s.config.artifactRoot, 'alice', 'bob', 'runs', id, 'c', 'x.txt'))).toBe(true);
     // bob's namespace did not change.
@@ -172,12 +156,12 @@ describe('file serving is confined to the job', () => {
   }, 180_000);
 
   test('when a job is listed, then the stored sha256 is reported, not a re-hash of the file', async () => {
-    const list = await call('GET', `/v1/jobs/${bobJob}/artifacts`, KEYS.bob);
+    const list = await apiCall(s, 'GET', `/v1/jobs/${bobJob}/artifacts`, KEYS.bob);
     const secret = list.body.artifacts.find((a: { path: string }) => a.path === 'c/secret.txt');
     const file = path.join(bobDir, 'c', 'secret.txt');
     // The same size, other bytes, behind the store's back: a listing that hashed would report a new sha256.
     fs.writeFileSync(file, SECRET.replace(/b/g, 'B'));
-    const again = await call('GET', `/v1/jobs/${bobJob}/artifacts`, KEYS.bob);
+    const again = await apiCall(s, 'GET', `/v1/jobs/${bobJob}/artifacts`, KEYS.bob);
     expect(again.body.artifacts.find((a: { path: string }) => a.path === 'c/secret.txt')).toEqual(secret);
   });
 });
