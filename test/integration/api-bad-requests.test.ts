@@ -553,11 +553,14 @@ describe('OpenAPI', () => {
     check.observe('getJob', 200, { id: 'j' });
     check.observe('healthz', 200, { status: 'ok', extra: 1 });
     check.observe('healthz', 201, { status: 'ok' });
+    check.observe(undefined, 404, { error: { code: 'route_not_found', message: 'y', details: [] } });
+    // A code that is not one of the contract's ErrorCode.
     check.observe(undefined, 404, { error: { code: 'x', message: 'y', details: [] } });
     expect(check.failures).toEqual([
       expect.stringMatching(/^getJob 200: .*required property/),
       expect.stringMatching(/^healthz 200: .*additional properties/),
       'healthz 201: status not declared in the route table',
+      expect.stringMatching(/^\(none\) 404: .*error\/code must be equal to one of the allowed values/),
     ]);
   });
 
