@@ -22,6 +22,8 @@ interface NodeMemo {
   attempts: number;
   live: string;
   metricsSent: boolean;
+  /** The reason of its `waiting`: a node not pending whose reason changes gets a node_status again. */
+  waiting: string;
 }
 
 function liveKey(n: NodeView): string {
@@ -72,7 +74,7 @@ export class JobDiffer {
     const early = ((view.status === 'queued' || view.status === 'running') && nothingRan) || justStarted;
     if (early) {
       for (const n of view.nodes)
-        this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false });
+        this.nodes.set(n.id, { status: 'pending', attempts: 0, live: '', metricsSent: false, waiting: '' });
       return this.next(view);
     }
     this.started = view.status !== 'queued';
@@ -82,6 +84,7 @@ export class JobDiffer {
         attempts: n.attempts,
         live: liveKey(n),
         metricsSent: metricsOf(n) !== undefined,
+        waiting: n.waiting?.reason ?? '',
       });
     const out: StreamMessage[] = [
       { type: 'snapshot', ...this.stamp(), status: view.status, progress: view.progress, data: view },
@@ -104,8 +107,19 @@ export class JobDiffer {
       });
     }
     for (const n of view.nodes) {
-      const memo = this.nodes.get(n.id) ?? { status: 'pending', attempts: 0, live: '', metricsSent: false };
-      if (n.status !== memo.status || (n.status === 'retrying' && n.attempts !== memo.attempts)) {
+      const memo = this.nodes.get(n.id) ?? {
+        status: 'pending',
+        attempts: 0,
+        live: '',
+        metricsSent: false,
+        waiting: '',
+      };
+      const waiting = n.waiting?.reason ?? '';
+      if (
+        n.status !== memo.status ||
+        (n.status === 'retrying' && n.attempts !== memo.attempts) ||
+        (n.status !== 'pending' && waiting !== memo.waiting)
+      ) {
         // Polling can miss a short `running`: a node that completed or failed did run.
         if (FINISHED_RUNNING.has(n.status) && memo.status !== 'running') {
           out.push({
@@ -136,10 +150,12 @@ export class JobDiffer {
             }),
             ...(n.durationMs !== undefined && { durationMs: n.durationMs }),
             ...(n.output?.summary && n.status === 'completed' && { summary: n.output.summary }),
+            ...(n.waiting && { waiting: n.waiting }),
           },
         });
         memo.status = n.status;
         memo.attempts = n.attempts;
+        memo.waiting = waiting;
       }
       const lk = liveKey(n);
       if (lk && n.live && lk !== memo.live && (n.status === 'running' || n.status === 'retrying')) {

@@ -37,6 +37,7 @@ import { StepHeartbeat } from '../domain/step-io';
 import { Duration } from '../domain/duration';
 import { CacheEntryView } from '../domain/step-cache';
 import { StepTemplate } from '../domain/step-templates';
+import { NodeWait } from '../domain/waiting';
 
 export { ErrorDetail, JobPlan };
 
@@ -261,6 +262,8 @@ export const NodeView = NodeState.extend({
   /** Message of the previous attempt's failure, while retrying. */
   lastFailure: z.string().optional(),
   nextAttemptAt: z.string().optional(),
+  /** Why the node is not running: upstream, paused, quota, queued (behind N tasks in pool P), gpu, retry_backoff. */
+  waiting: NodeWait.optional(),
 });
 export type NodeView = z.infer<typeof NodeView>;
 
@@ -414,6 +417,8 @@ export const NodeStatusData = z.object({
   summary: z.record(z.string(), z.unknown()).optional(),
   /** True for a `running` the poller did not see but that must have happened (the node finished). */
   inferred: z.boolean().optional(),
+  /** Why it is not running (as NodeView.waiting); a node_status comes again when the reason changes. */
+  waiting: NodeWait.optional(),
 });
 
 export const JobEndData = z.object({

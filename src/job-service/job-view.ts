@@ -12,6 +12,7 @@ import { Leaderboard, type JobLeaderboard } from '../domain/select';
 import { ACTIVE_NODE_STATUSES, IN_FLIGHT_NODE_STATUSES } from '../domain/statuses';
 import { parseHeartbeat, type StepHeartbeat } from '../domain/step-io';
 import { liveUsage, recount } from '../domain/usage';
+import { whyWaiting } from '../domain/waiting';
 import { jobLinks, type JobView, type LiveProgress, type NodeView } from '../http/contracts';
 import { ENDED_FROM_OUTSIDE, jobStatusFromWorkflow, jobStatusOf, ownerOf } from './lookup';
 
@@ -52,7 +53,11 @@ export function buildJobView(
   jobId: string,
   desc: WorkflowExecutionDescription,
   progress: JobProgress | undefined,
-  opts: { serverPaths?: { path: string; as: string }[] } = {},
+  opts: {
+    serverPaths?: { path: string; as: string }[];
+    /** Approximate backlog per task queue (the status read asks for the queues of queued nodes). */
+    backlogs?: ReadonlyMap<string, number>;
+  } = {},
 ): JobView {
   const roots = opts.serverPaths ?? [];
   const pending = new Map<string, RawPendingActivity>();
@@ -95,7 +100,7 @@ export function buildJobView(
     };
   }
   const nowMs = Date.now();
-  const nodes: NodeView[] = progress.nodes.map((workflowNode) => {
+  const refined: NodeView[] = progress.nodes.map((workflowNode) => {
     // Clients get the error's type, message and where: no stack, no server folders.
     const n = workflowNode.error ? { ...workflowNode, error: clientError(workflowNode.error, roots) } : workflowNode;
     // Not scheduled yet: over the owner's GPU quota (the workflow knows why).
@@ -136,15 +141,22 @@ export function buildJobView(
     }
     return view;
   });
+  // Why each node that is not running is waiting (upstream, paused, quota, queued, GPUs, backoff).
+  const statusOf = new Map(refined.map((n) => [n.id, n.status]));
+  const waitCtx = { jobPaused: progress.status === 'paused', statusOf, backlogs: opts.backlogs, nowMs };
+  const nodes: NodeView[] = refined.map((n) => {
+    const waiting = whyWaiting(n, waitCtx);
+    return waiting ? { ...n, waiting } : n;
+  });
   const failure = jobFailure(nodes);
   // Terminated or timed out: the workflow never ran again to say so; its last state still shows nodes
   // running. The execution's status is the truth: the job ended, and nothing of it runs any more.
   if (ENDED_FROM_OUTSIDE.has(desc.status.name)) {
     const ended = jobStatusFromWorkflow(desc.status.name);
-    const endedNodes = nodes.map((n) =>
+    const endedNodes = nodes.map(({ waiting, ...n }) =>
       ACTIVE_NODE_STATUSES.has(n.status)
         ? { ...n, status: 'cancelled' as const, lastFailure: `the job was ${ended.replace('_', ' ')}` }
-        : n,
+        : { ...n, ...(waiting && { waiting }) },
     );
     const endedFailure = jobFailure(endedNodes);
     return {

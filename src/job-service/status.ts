@@ -3,6 +3,7 @@
 // besides: the job's folder and the snapshot it runs from.
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { LRUCache } from 'lru-cache';
 import { JobSpec } from '../domain/job-spec';
 import { progressQuery } from '../domain/messages';
@@ -11,7 +12,7 @@ import { JobSnapshot, jobDirOf, jobFolder } from '../domain/snapshot';
 import type { JobSpecView, JobView } from '../http/contracts';
 import { JobNotFoundError, TrainyardError } from '../sdk/errors';
 import type { JobServiceConfig } from './config';
-import { buildJobView } from './job-view';
+import { buildJobView, nodeIdOfActivity } from './job-view';
 import { describeJob, ownerOf } from './lookup';
 import type { OwnerScope } from './types';
 
@@ -28,6 +29,10 @@ interface TimedRead {
 
 /** Most jobs whose last status read is kept for reuse (a sub-second cache of Temporal's answer; nothing in it matters across restarts). */
 const REUSED_READS = 2000;
+/** How long a task queue's backlog count is reused (it answers "queued behind N tasks"; approximate anyway). */
+const BACKLOG_TTL_MS = 1000;
+const { PendingActivityState } = temporal.api.enums.v1;
+
 /** Most job folders kept (they never change; only jobs started before the memo carried jobDir need the lookup). */
 const KNOWN_JOB_DIRS = 10_000;
 
@@ -43,6 +48,12 @@ export class JobStatusReads {
     fetchMethod: async (jobId) => ({ read: await this.readJobStatus(jobId), at: Date.now() }),
   });
   private readonly jobDirs = new LRUCache<string, string>({ max: KNOWN_JOB_DIRS });
+  /** Approximate backlog per activity task queue, from DescribeTaskQueue's stats (-1: unknown). */
+  private readonly backlogs = new LRUCache<string, { n: number }>({
+    max: 1000,
+    ttl: BACKLOG_TTL_MS,
+    fetchMethod: async (queue) => ({ n: await this.readBacklog(queue) }),
+  });
 
   constructor(
     private readonly client: Client,
@@ -85,7 +96,42 @@ export class JobStatusReads {
       .catch(() => undefined);
     const desc = await describeJob(this.client, jobId);
     const progress = await query;
-    return { desc, view: buildJobView(jobId, desc, progress, { serverPaths: this.config.serverPaths }) };
+    const backlogs = await this.backlogsOf(desc, progress?.nodes ?? []);
+    return { desc, view: buildJobView(jobId, desc, progress, { serverPaths: this.config.serverPaths, backlogs }) };
+  }
+
+  /** The backlogs of the queues the job's scheduled (not yet taken) steps wait in. */
+  private async backlogsOf(
+    desc: WorkflowExecutionDescription,
+    nodes: readonly { id: string; taskQueue: string }[],
+  ): Promise<Map<string, number>> {
+    const queueOf = new Map(nodes.map((n) => [n.id, n.taskQueue]));
+    const queues = new Set<string>();
+    for (const pa of desc.raw.pendingActivities ?? []) {
+      if (pa.state !== PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED || !pa.activityId) continue;
+      const q = queueOf.get(nodeIdOfActivity(pa.activityId));
+      if (q) queues.add(q);
+    }
+    const out = new Map<string, number>();
+    await Promise.all(
+      [...queues].map(async (q) => {
+        const b = await this.backlogs.fetch(q).catch(() => undefined);
+        if (b && b.n >= 0) out.set(q, b.n);
+      }),
+    );
+    return out;
+  }
+
+  /** Temporal's approximate backlog of an activity task queue; -1 when the server does not say. */
+  private async readBacklog(queue: string): Promise<number> {
+    const res = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      taskQueue: { name: queue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      reportStats: true,
+    });
+    const n = res.stats?.approximateBacklogCount;
+    return n === undefined || n === null ? -1 : Number(n);
   }
 
   /** The job folder, relative to the artifact root (`<outputDir>/<jobId>`): the memo's jobDir, set at start. */

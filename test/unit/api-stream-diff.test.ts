@@ -101,3 +101,26 @@ test('when a subscriber arrives late, then a snapshot first; a finished job ends
   );
   expect(done.map((m) => m.type)).toEqual(['snapshot', 'job_failed']);
 });
+
+test('when a waiting node’s reason changes, then node_status comes again with the reason (not for a mere new message)', () => {
+  const quota = { reason: 'quota' as const, message: 'over quota in pool p', pool: 'p' };
+  const queued = { reason: 'queued' as const, message: 'queued behind 2 tasks in pool p', pool: 'p', ahead: 2 };
+  const d = new JobDiffer('job-1');
+  d.first(view('running', [node('t', 'train', 'pending')], 60_000));
+  const sent = (waiting: NodeView['waiting']) => d.next(view('running', [node('t', 'train', 'queued', { waiting })]));
+  expect(sent(quota)).toEqual([
+    expect.objectContaining({
+      type: 'node_status',
+      status: 'queued',
+      data: expect.objectContaining({ waiting: quota }),
+    }),
+  ]);
+  expect(sent({ ...quota, message: 'over quota in pool p (2 ahead)' })).toEqual([]);
+  expect(sent(queued)).toEqual([
+    expect.objectContaining({
+      type: 'node_status',
+      status: 'queued',
+      data: expect.objectContaining({ waiting: queued }),
+    }),
+  ]);
+});

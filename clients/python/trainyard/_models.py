@@ -486,6 +486,20 @@ class Error2(BaseModel):
     where: Optional[Where] = None
 
 
+class Waiting(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    ahead: Optional[int] = Field(None, ge=-9007199254740991, le=9007199254740991)
+    message: str
+    nextAttemptAt: Optional[str] = None
+    nodes: Optional[list[str]] = None
+    pool: Optional[str] = None
+    reason: Literal['upstream', 'paused', 'quota', 'queued', 'gpu', 'retry_backoff']
+    since: Optional[str] = None
+    taskQueue: Optional[str] = None
+
+
 class Item(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
@@ -639,6 +653,7 @@ class NodeView(BaseModel):
     trial: Optional[Trial1] = None
     type: Literal['dataset', 'split', 'preprocess', 'train', 'evaluate', 'export', 'visualize', 'command', 'select']
     usage: Optional[Usage2] = None
+    waiting: Optional[Waiting] = None
     waitingFor: Optional[WaitingFor] = None
 
 
@@ -1453,6 +1468,7 @@ class NodeStatusData(BaseModel):
     lastFailure: Optional[str] = None
     summary: Optional[dict[str, Any]] = None
     type: Literal['dataset', 'split', 'preprocess', 'train', 'evaluate', 'export', 'visualize', 'command', 'select']
+    waiting: Optional[Waiting] = None
 
 
 class SchedulePage(BaseModel):
