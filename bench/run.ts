@@ -12,6 +12,7 @@ const OPT_IN = new Set(['hop-sweep']);
 const BENCHES: Record<string, () => Promise<Bench>> = {
   hop: async () => (await import('./hop')).hop,
   submission: async () => (await import('./submission')).submission,
+  credits: async () => (await import('./credits')).credits,
   scale: async () => (await import('./scale')).scale,
   'status-reads': async () => (await import('./status-reads')).statusReads,
   ml: async () => (await import('./ml')).ml,
