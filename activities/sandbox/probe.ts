@@ -60,9 +60,11 @@ export function probeSandbox(o: {
           reason: `uid ${SANDBOX_UID} (the sandbox's user) cannot reach ${p}: ${blocked} is not searchable by it (mode ${(fs.statSync(blocked).mode & 0o777).toString(8)}); make it searchable (chmod o+x ${blocked}) or move the folder`,
         };
     }
-  const dir = path.join(o.workDir, '.trainyard-sandbox-probe');
+  // A folder of this probe's own: workers sharing a work folder (old and new build side by side
+  // during a rolling upgrade) probe at the same time, and one would remove the other's.
+  fs.mkdirSync(o.workDir, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(o.workDir, '.trainyard-sandbox-probe-'));
   try {
-    fs.mkdirSync(dir, { recursive: true });
     if (o.runAs) fs.chownSync(dir, SANDBOX_UID, SANDBOX_GID);
     const args = bwrapArgs({
       ...o.view,

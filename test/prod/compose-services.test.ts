@@ -15,6 +15,8 @@ import { prod, temporalClient } from './prod-env';
 const REPO = path.resolve(__dirname, '..', '..');
 const { state, topo } = prod();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-compose-'));
+// mkdtemp makes it 0700; the GPU worker's step sandbox (uid 65534) must reach the work folder in it.
+fs.chmodSync(tmp, 0o711);
 let client: Client;
 let connection: Connection;
 const started: ChildProcess[] = [];

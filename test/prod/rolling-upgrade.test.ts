@@ -171,7 +171,6 @@ describe('rolling upgrade with Worker Versioning', () => {
     await waitBuildPolling(A);
     setCurrentVersion(topo, A);
     await waitBuildPolling(B);
-    const marker = path.join(tmp, 'failed-once');
     const chains = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const r = await alice.post<{ id: string }>(
@@ -195,12 +194,13 @@ describe('rolling upgrade with Worker Versioning', () => {
             type: 'command',
             dependsOn: ['a'],
             retry: { maxAttempts: 1 },
-            // Fails the first time it runs, succeeds after recover.
+            // Fails the first time it runs, succeeds after recover: the sandboxed step can write only
+            // its own folder, which a later attempt on this host finds as the failed one left it.
             config: {
               command: [
                 'node',
                 '-e',
-                `const f=${JSON.stringify(marker)},fs=require('fs');if(!fs.existsSync(f)){fs.writeFileSync(f,'');process.exit(3)}`,
+                `const f=process.env.JOB_OUTPUT_DIR+'/failed-once',fs=require('fs');if(!fs.existsSync(f)){fs.writeFileSync(f,'');process.exit(3)}`,
               ],
             },
           },
