@@ -1,11 +1,23 @@
 // The Gantt timeline: one row per drawn vertex (a collapsed group spans its members), bars from
 // start to end (running: to now), the critical path of what ran marked in the bar and the text.
+import type { NodeView } from '../../src/http/contracts';
 import type { VisibleGraph } from './graph';
 import { duration } from './format';
 import type { LiveJob } from './live';
 import { nodeStyle, ATTENTION } from './status';
 
 const MAX_ROWS = 400;
+
+/** A node's start and end as epoch ms, parsed once per node object (the live job replaces a node's object when it changes). */
+const parsed = new WeakMap<NodeView, [number, number]>();
+function timesOf(n: NodeView): [number, number] {
+  let t = parsed.get(n);
+  if (!t) {
+    t = [n.startedAt ? Date.parse(n.startedAt) : NaN, n.completedAt ? Date.parse(n.completedAt) : NaN];
+    parsed.set(n, t);
+  }
+  return t;
+}
 
 export function Timeline(props: {
   live: LiveJob;
@@ -31,9 +43,9 @@ export function Timeline(props: {
       const n = props.live.nodes.get(id);
       if (!n) continue;
       statuses.push(n.status);
-      const s = n.startedAt ? Date.parse(n.startedAt) : NaN;
+      const [s, done] = timesOf(n);
       if (Number.isNaN(s)) continue;
-      const e = n.completedAt ? Date.parse(n.completedAt) : now;
+      const e = n.completedAt ? done : now;
       start = Math.min(start, s);
       end = Math.max(end, Number.isNaN(e) ? now : e);
     }
