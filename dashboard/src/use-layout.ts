@@ -23,7 +23,8 @@ export function useLayout(graph: VisibleGraph): Layout {
 
   useEffect(() => {
     const w = worker.current;
-    if (!w) return;
+    // Nothing drawn yet (the page draws the DAG a task after the job arrives): nothing to lay out.
+    if (!w || input.vertices.length === 0) return;
     const mySeq = ++seq.current;
     const onMessage = (e: MessageEvent<LayoutReply>) => {
       if (e.data.seq !== mySeq) return;

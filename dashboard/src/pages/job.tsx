@@ -6,12 +6,20 @@ import { getJson, jobUrl } from '../api';
 import { Controls } from '../controls';
 import { Dag, type NodeExtra } from '../dag';
 import { duration, since, time } from '../format';
-import { actualCriticalPath, buildVisibleGraph, type GraphNode } from '../graph';
+import { actualCriticalPath, buildVisibleGraph, type GraphNode, type VisibleGraph } from '../graph';
 import { LiveJob } from '../live';
 import { NodePanel } from '../node-panel';
 import { StatusBadge } from '../status';
 import { Timeline } from '../timeline';
 import { useLayout } from '../use-layout';
+
+const EMPTY_GRAPH: VisibleGraph = {
+  vertices: [],
+  edges: [],
+  vertexOf: new Map(),
+  groups: new Map(),
+  groupOf: new Map(),
+};
 
 function useLiveJob(id: string): LiveJob {
   const live = useMemo(() => new LiveJob(id), [id]);
@@ -48,15 +56,17 @@ export function JobPage(props: { id: string; session: SessionView }) {
   }, [props.id]);
 
   const view = live.view;
-  // The timeline (below the DAG) is drawn a task after the DAG: on a 10,000-node job the two in one
-  // task made a main-thread task far over 200 ms.
-  const [timelineShown, setTimelineShown] = useState(false);
+  // Drawn in three tasks once the job is known: the header, then the DAG, then the timeline. On a
+  // 10,000-node job all three in one task made a main-thread task far over 200 ms.
+  const [stage, setStage] = useState(0);
   const hasView = view !== undefined;
   useEffect(() => {
-    if (!hasView || timelineShown) return;
-    const t = setTimeout(() => setTimelineShown(true), 0);
+    if (!hasView || stage >= 2) return;
+    const t = setTimeout(() => setStage((s) => s + 1), 0);
     return () => clearTimeout(t);
-  }, [hasView, timelineShown]);
+  }, [hasView, stage]);
+  const dagShown = stage >= 1;
+  const timelineShown = stage >= 2;
   // The graph's shape changes only with the node list (not with statuses).
   const shape: GraphNode[] = useMemo(
     () =>
@@ -66,7 +76,10 @@ export function JobPage(props: { id: string; session: SessionView }) {
       }),
     [live.order],
   );
-  const graph = useMemo(() => buildVisibleGraph(shape, expanded), [shape, expanded]);
+  const graph = useMemo(
+    () => (dagShown ? buildVisibleGraph(shape, expanded) : EMPTY_GRAPH),
+    [shape, expanded, dagShown],
+  );
   const layout = useLayout(graph);
   // "Fit": the whole graph across the area (never above 100%, never below 30% — then it scrolls).
   const fit = areaWidth && layout.width ? Math.max(0.3, Math.min(1, (areaWidth - 4) / layout.width)) : 1;
@@ -211,6 +224,7 @@ export function JobPage(props: { id: string; session: SessionView }) {
             ))}
           </div>
           <div class="graph-scroll" ref={scroller}>
+            {!dagShown && <p class="muted">Drawing the graph…</p>}
             <Dag
               graph={graph}
               layout={layout}
