@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   hop: async () => (await import('./hop')).hop,
   submission: async () => (await import('./submission')).submission,
   credits: async () => (await import('./credits')).credits,
+  'fair-share': async () => (await import('./fair-share')).fairShare,
   scale: async () => (await import('./scale')).scale,
   'status-reads': async () => (await import('./status-reads')).statusReads,
   ml: async () => (await import('./ml')).ml,

@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { StepInput, StepOutput } from '../../src/domain/step-io';
 import { simulatedInventory } from '../../src/gpu/discovery';
 import { jobServiceConfigFrom } from '../../src/job-service/config';
 import { JobService } from '../../src/job-service/job-service';
 import { createGpuWorkers } from '../../workers/gpu-workers';
+import { gpuFlood } from '../helpers/gpu-flood';
 import { Recorder, testActivities, withWorkers } from '../helpers/job-harness';
 import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
@@ -22,24 +22,6 @@ beforeAll(async () => {
   ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => t?.teardown());
-
-function flood(name: string, n: number): JobSpecInput {
-  return {
-    name,
-    parallelism: n,
-    nodes: [
-      // A CPU root (a multi-node DAG has no orphans); the GPU steps all depend on it.
-      { id: 'root', type: 'command', config: { command: ['true'] } },
-      ...Array.from({ length: n }, (_, i) => ({
-        id: `s${i}`,
-        type: 'command' as const,
-        dependsOn: ['root'],
-        config: { command: ['true'] },
-        resources: { gpus: 1 },
-      })),
-    ],
-  };
-}
 
 test('when alice has 200 GPU steps queued and bob then queues 5, then bob starts within the next few dispatches', async () => {
   const prefix = uniqueId('fair');
@@ -62,11 +44,11 @@ test('when alice has 200 GPU steps queued and bob then queues 5, then bob starts
   };
 
   await withWorkers(t, bundle, prefix, testActivities(new Recorder()), async () => {
-    const alice = await trainyard.submitJob(flood('alice-flood', 200), { owner: 'alice' });
+    const alice = await trainyard.submitJob(gpuFlood('alice-flood', 200), { owner: 'alice' });
     owners.set(alice.id, 'alice');
     const pending = async (id: string) => (await t.client.workflow.getHandle(id).describe()).raw.pendingActivities;
     await waitFor(async () => (await pending(alice.id))?.length === 200, { what: "alice's 200 steps to be queued" });
-    const bob = await trainyard.submitJob(flood('bob-few', 5), { owner: 'bob' });
+    const bob = await trainyard.submitJob(gpuFlood('bob-few', 5), { owner: 'bob' });
     owners.set(bob.id, 'bob');
     await waitFor(async () => (await pending(bob.id))?.length === 5, { what: "bob's 5 steps to be queued" });
 
