@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'hop-sweep': async () => (await import('./hop-sweep')).hopSweep,
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
+  storage: async () => (await import('./storage')).storage,
 };
 
 interface Args {
