@@ -17,14 +17,13 @@ import { JobService } from '../../src/job-service/job-service';
 import type { JobView, NodeView } from '../../src/http/contracts';
 import { createGpuWorkers } from '../../workers/gpu-workers';
 import { withWorkers } from '../helpers/job-harness';
-import { startTestTemporal, uniqueId, waitFor, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
 let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  t = await startTestTemporal();
-  bundle = await workflowBundle();
+  ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => t?.teardown());
 

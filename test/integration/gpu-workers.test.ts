@@ -17,14 +17,13 @@ import { describeGpuPools } from '../../src/gpu/readiness';
 import { startJobWorkflow } from '../../src/job-service/submission';
 import { createGpuWorkers, type GpuWorkers } from '../../workers/gpu-workers';
 import { Recorder, makeSnapshot, testActivities, withWorkers } from '../helpers/job-harness';
-import { startTestTemporal, uniqueId, waitFor, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { startWorkflowTestEnv, uniqueId, waitFor, type TestTemporal } from '../helpers/temporal';
 
 let t: TestTemporal;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  t = await startTestTemporal();
-  bundle = await workflowBundle();
+  ({ t, bundle } = await startWorkflowTestEnv());
 }, 120_000);
 afterAll(async () => t?.teardown());
 
