@@ -20,7 +20,7 @@ import { minioBinary, startMinio } from '../src/storage/minio-server';
 import { S3ObjectStore, s3Client } from '../src/storage/s3-object-store';
 import type { ObjectStore } from '../src/storage/object-store';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
-import { fmtSpread, round, spread } from './lib/stats';
+import { fmtSpread, nowMs, round, spread } from './lib/stats';
 
 const MiB = 1 << 20;
 /** The raw upload uses the store's own multipart settings (src/storage/s3-object-store.ts). */
@@ -28,9 +28,9 @@ const PART_SIZE = 16 * MiB;
 const QUEUE_SIZE = 4;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
+  const t0 = nowMs();
   await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  return nowMs() - t0;
 }
 
 async function writeRandomFile(file: string, bytes: number): Promise<void> {
