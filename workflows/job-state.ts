@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { effectiveGpus, type JobSpec, type NodeSpec } from '../src/domain/job-spec';
 import {
   NodeError,
+  PROGRESS_SUMMARY_ABOVE_NODES,
+  PROGRESS_SUMMARY_NODES,
   RecoveryRecord,
   PauseMode,
   type JobProgress,
@@ -757,6 +759,8 @@ export class JobState {
       currentNodes: this.nodes.filter((n) => IN_FLIGHT_NODE_STATUSES.has(n.status)).map((n) => n.spec.id),
       counts: { ...this.counts },
     };
+    if (this.nodes.length > PROGRESS_SUMMARY_ABOVE_NODES)
+      return { ...base, nodes: this.summaryNodes().map((n) => this.nodeState(n, false)), trimmed: 'summary' };
     let nodes = this.nodes.map((n) => this.nodeState(n));
     if (this.nodes.length > 500 && JSON.stringify(nodes).length > PROGRESS_BUDGET_BYTES) {
       nodes = this.nodes.map((n) => this.nodeState(n, false));
@@ -770,6 +774,29 @@ export class JobState {
     return { ...base, nodes };
   }
 
+  /**
+   * The nodes of a summary, in spec order within each rank: in flight, then failed / stopped /
+   * paused / cancelled, then ready, then the other pending ones, then the rest — at most
+   * PROGRESS_SUMMARY_NODES. Never serialises the whole list (a query of a 50,000-node job would
+   * spend seconds of the workflow's isolate on JSON it then throws away).
+   */
+  private summaryNodes(): NodeRt[] {
+    const ranks: NodeRt[][] = [[], [], [], [], []];
+    for (const n of this.nodes) {
+      const r = IN_FLIGHT_NODE_STATUSES.has(n.status)
+        ? 0
+        : n.status === 'failed' || n.status === 'stopped' || n.status === 'paused' || n.status === 'cancelled'
+          ? 1
+          : n.status === 'pending'
+            ? n.waiting === 0
+              ? 2
+              : 3
+            : 4;
+      if (ranks[r]!.length < PROGRESS_SUMMARY_NODES) ranks[r]!.push(n);
+    }
+    return ranks.flat().slice(0, PROGRESS_SUMMARY_NODES);
+  }
+
   // ---- continue-as-new ----
 
   /**
@@ -778,33 +805,51 @@ export class JobState {
    * beyond that only outputs a not-yet-completed child still needs are kept.
    */
   carry(baseMs: number, outputBudgetBytes: number): CarriedNodes {
-    const nodes: CarriedNodes['nodes'] = [];
+    const rows: NonNullable<CarriedNodes['nodes']> = [];
     const outputs: Record<string, StepOutput> = {};
     const errors: Record<string, NodeError> = {};
     const checkpoints: Record<string, ArtifactRef> = {};
     const usage: NonNullable<CarriedNodes['usage']> = {};
+    const columnar = this.nodes.length > COLUMNS_ABOVE_NODES;
+    const cols = columnar ? new ColumnsWriter(this.nodes.length) : undefined;
+    const rel = (ms: number | undefined) => (ms === undefined ? -1 : ms - baseMs);
     for (const n of this.nodes) {
       // An open map stays open (its items are carried with it); anything else in flight restarts.
       const status = IN_FLIGHT_NODE_STATUSES.has(n.status) && !this.maps.has(n.index) ? 'pending' : n.status;
-      const rel = (ms: number | undefined) => (ms === undefined ? -1 : ms - baseMs);
-      nodes.push([NODE_STATUSES.indexOf(status), n.attempts, n.executions, rel(n.startedAtMs), rel(n.completedAtMs)]);
-      if (n.firstStartedAtMs !== undefined) {
+      const gpuSeconds = Math.round(n.usage.gpuSeconds * 1000) / 1000;
+      if (cols) {
         const u = n.usage;
-        const gpuSeconds = Math.round(u.gpuSeconds * 1000) / 1000;
-        usage[n.index] = [rel(n.firstStartedAtMs), rel(n.lastEndedAtMs), u.runningMs, u.gpuWaitMs, gpuSeconds];
+        cols.add(NODE_STATUSES.indexOf(status), n.attempts, n.executions, rel(n.startedAtMs), rel(n.completedAtMs), [
+          rel(n.firstStartedAtMs),
+          rel(n.lastEndedAtMs),
+          u.runningMs,
+          u.gpuWaitMs,
+          gpuSeconds,
+        ]);
+      } else {
+        rows.push([NODE_STATUSES.indexOf(status), n.attempts, n.executions, rel(n.startedAtMs), rel(n.completedAtMs)]);
+        if (n.firstStartedAtMs !== undefined) {
+          const u = n.usage;
+          usage[n.index] = [rel(n.firstStartedAtMs), rel(n.lastEndedAtMs), u.runningMs, u.gpuWaitMs, gpuSeconds];
+        }
       }
       if (n.output) outputs[n.index] = compactOutput(n.output);
       if (n.error) errors[n.index] = n.error;
       if (n.checkpoint) checkpoints[n.index] = n.checkpoint;
     }
     return {
-      nodes,
+      ...(cols ? { columns: cols.done() } : { nodes: rows, usage }),
       outputs: this.thinOutputs(outputs, outputBudgetBytes),
       errors,
       checkpoints,
-      usage,
       ...(this.maps.size && { maps: this.carriedMaps() }),
     };
+  }
+
+  /** About how many bytes the node states take in a carried state (the rest of the budget is for outputs). */
+  carriedNodesBytes(): number {
+    // Rows: a status tuple (~24 bytes) and a usage tuple (~40) per node. Columns: ~12 bytes a node when times are small deltas.
+    return this.nodes.length * (this.nodes.length > COLUMNS_ABOVE_NODES ? 16 : 64);
   }
 
   private thinOutputs(outputs: Record<string, StepOutput>, budgetBytes: number): Record<string, StepOutput> {
@@ -827,9 +872,10 @@ export class JobState {
     itemSpecs: (map: NodeRt, items: readonly unknown[]) => NodeSpec[] = () => [],
   ): void {
     for (const [m, items] of c.maps ?? []) this.addItems(m, items, itemSpecs(this.node(m), items));
-    if (c.nodes.length !== this.nodes.length)
-      throw new Error(`carried state has ${c.nodes.length} nodes, spec has ${this.nodes.length}`);
-    c.nodes.forEach(([s, attempts, executions, startedAt, completedAt], i) => {
+    const rows = c.columns ? readColumns(c.columns) : (c.nodes ?? []);
+    if (rows.length !== this.nodes.length)
+      throw new Error(`carried state has ${rows.length} nodes, spec has ${this.nodes.length}`);
+    rows.forEach(([s, attempts, executions, startedAt, completedAt, columnUsage], i) => {
       const n = this.nodes[i]!;
       this.setStatus(n, NODE_STATUSES[s] ?? 'pending');
       n.attempts = attempts;
@@ -839,15 +885,124 @@ export class JobState {
       n.output = c.outputs[i];
       n.error = c.errors[i];
       n.checkpoint = c.checkpoints[i];
-      const u = c.usage?.[i];
-      if (u) {
+      const u = c.columns ? columnUsage : c.usage?.[i];
+      if (u && u[0] >= 0) {
         const [first, last, runningMs, gpuWaitMs, gpuSeconds] = u;
-        n.firstStartedAtMs = first >= 0 ? baseMs + first : undefined;
+        n.firstStartedAtMs = baseMs + first;
+        n.lastEndedAtMs = last >= 0 ? baseMs + last : undefined;
+        n.usage = { runningMs, gpuWaitMs, gpuSeconds };
+      } else if (u) {
+        const [, last, runningMs, gpuWaitMs, gpuSeconds] = u;
         n.lastEndedAtMs = last >= 0 ? baseMs + last : undefined;
         n.usage = { runningMs, gpuWaitMs, gpuSeconds };
       }
     });
   }
+}
+
+/**
+ * Jobs above the old 10,000-node limit carry their node states as columns (CarriedNodes.columns):
+ * 50,000 status and usage tuples as JSON rows are ~3 MB, over the 2 MiB payload limit by
+ * themselves. No run of a job this large was ever recorded, so no carried state changes shape.
+ */
+export const COLUMNS_ABOVE_NODES = 10_000;
+
+type Usage5 = [number, number, number, number, number];
+
+/**
+ * Columns as text: tokens separated by ",", a run of one value written `v*count`. Times are
+ * written as deltas (started: from the node before; completed: from its own start; first start and
+ * last end: from started and completed), so a column of a large job is mostly 1–3 digit tokens.
+ */
+class ColumnsWriter {
+  private readonly status: string[] = [];
+  private readonly c: number[][] = Array.from({ length: 10 }, () => []);
+  private prevStarted = 0;
+  constructor(private readonly n: number) {}
+
+  add(status: number, attempts: number, executions: number, started: number, completed: number, u: Usage5): void {
+    this.status.push(String.fromCharCode(48 + status));
+    const [first, last, runningMs, gpuWaitMs, gpuSeconds] = u;
+    const row = [
+      attempts,
+      executions,
+      started - this.prevStarted,
+      completed - started,
+      first - started,
+      last - completed,
+    ];
+    this.prevStarted = started;
+    row.push(runningMs, gpuWaitMs, gpuSeconds);
+    row.forEach((v, k) => this.c[k]!.push(v));
+  }
+
+  done(): CarriedColumns {
+    const [attempts, executions, started, completed, first, last, running, gpuWait, gpuSeconds] = this.c.map(runs);
+    return {
+      n: this.n,
+      status: this.status.join(''),
+      attempts: attempts!,
+      executions: executions!,
+      started: started!,
+      completed: completed!,
+      first: first!,
+      last: last!,
+      running: running!,
+      gpuWait: gpuWait!,
+      gpuSeconds: gpuSeconds!,
+    };
+  }
+}
+
+function runs(values: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let j = i + 1;
+    while (j < values.length && values[j] === values[i]) j++;
+    out.push(j - i > 1 ? `${values[i]}*${j - i}` : String(values[i]));
+    i = j;
+  }
+  return out.join(',');
+}
+
+function unruns(text: string, n: number, what: string): number[] {
+  const out: number[] = [];
+  if (text !== '')
+    for (const tok of text.split(',')) {
+      const star = tok.indexOf('*');
+      const v = Number(star < 0 ? tok : tok.slice(0, star));
+      const k = star < 0 ? 1 : Number(tok.slice(star + 1));
+      if (!Number.isFinite(v) || !Number.isInteger(k) || k < 1)
+        throw new Error(`carried column ${what}: bad token ${tok}`);
+      for (let r = 0; r < k; r++) out.push(v);
+    }
+  if (out.length !== n) throw new Error(`carried column ${what} has ${out.length} values, not ${n}`);
+  return out;
+}
+
+/** The rows of carried columns: [status, attempts, executions, startedAt, completedAt, usage]. */
+function readColumns(c: CarriedColumns): [number, number, number, number, number, Usage5][] {
+  if (c.status.length !== c.n) throw new Error(`carried column status has ${c.status.length} values, not ${c.n}`);
+  const col = (k: Exclude<keyof CarriedColumns, 'n' | 'status'>) => unruns(c[k], c.n, k);
+  const [attempts, executions, started, completed, first, last, running, gpuWait, gpuSeconds] = (
+    ['attempts', 'executions', 'started', 'completed', 'first', 'last', 'running', 'gpuWait', 'gpuSeconds'] as const
+  ).map(col) as number[][];
+  const rows: [number, number, number, number, number, Usage5][] = [];
+  let prev = 0;
+  for (let i = 0; i < c.n; i++) {
+    const s = prev + started![i]!;
+    prev = s;
+    const done = s + completed![i]!;
+    rows.push([
+      c.status.charCodeAt(i) - 48,
+      attempts![i]!,
+      executions![i]!,
+      s,
+      done,
+      [s + first![i]!, done + last![i]!, running![i]!, gpuWait![i]!, gpuSeconds![i]!],
+    ]);
+  }
+  return rows;
 }
 
 function iso(ms: number): string {
@@ -862,9 +1017,28 @@ function compactOutput(o: StepOutput): StepOutput {
 }
 
 // What continue-as-new carries: validated on the way in, like every other edge.
+/** Node states of a job over COLUMNS_ABOVE_NODES nodes, as columns (see ColumnsWriter). */
+export const CarriedColumns = z.object({
+  n: z.number().int().min(0),
+  /** One character per node: '0' + its status index. */
+  status: z.string(),
+  attempts: z.string(),
+  executions: z.string(),
+  started: z.string(),
+  completed: z.string(),
+  first: z.string(),
+  last: z.string(),
+  running: z.string(),
+  gpuWait: z.string(),
+  gpuSeconds: z.string(),
+});
+export type CarriedColumns = z.infer<typeof CarriedColumns>;
+
 export const CarriedNodes = z.object({
   /** Per node, in spec order: [status index, attempts, executions, startedAt | -1, completedAt | -1] (ms since the job started). */
-  nodes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number(), z.number()])),
+  nodes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number(), z.number()])).optional(),
+  /** Instead of `nodes` and `usage`, for jobs over COLUMNS_ABOVE_NODES nodes. */
+  columns: CarriedColumns.optional(),
   outputs: z.record(z.string(), StepOutput),
   errors: z.record(z.string(), NodeError),
   checkpoints: z.record(z.string(), ArtifactRef),

@@ -68,7 +68,14 @@ import { taskQueueFor } from '../src/domain/routing';
 import { SA } from '../src/domain/search-attributes';
 import { DEFAULT_POOL, queueNames } from '../src/domain/task-queues';
 import { effectiveCache, type CacheActivities, type EffectiveCache } from '../src/domain/step-cache';
-import { jobDirOf, type JobSnapshot, type JobWorkflowInput } from '../src/domain/snapshot';
+import { PlanChunk, expandPlan, type SnapshotActivities } from '../src/domain/job-plan-chunks';
+import {
+  isRefInput,
+  jobDirOf,
+  type JobSnapshot,
+  type JobWorkflowInput,
+  type RefJobInput,
+} from '../src/domain/snapshot';
 import { ACTIVE_NODE_STATUSES, type JobStatus } from '../src/domain/statuses';
 import {
   StepMeta,
@@ -138,6 +145,12 @@ const PATCH_NOTIFY = 'notify';
  */
 const PATCH_STEP_CACHE = 'step-cache';
 
+/**
+ * Snapshots by reference (src/snapshots/): a job whose snapshot is over SNAPSHOT_INLINE_MAX_BYTES
+ * starts with {header, snapshotRef} and each run loads its plan by hash (loadPlan below).
+ */
+const PATCH_SNAPSHOT_BY_REF = 'snapshot-by-ref';
+
 /** Target size of a continue-as-new input (snapshot + carried state); the hard limit is 2 MiB. */
 const CARRY_BUDGET_BYTES = 1_400_000;
 
@@ -147,6 +160,18 @@ type StepActivity = (input: StepInput) => Promise<StepOutput>;
 const cacheSteps = proxyActivities<CacheActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
+// The plan of a snapshot passed by reference, from the worker that runs the workflow (its own
+// queue: eager dispatch, and the worker's plan cache). Validation of a 50,000-node spec takes
+// seconds, hence the timeout; a missing or corrupt snapshot is not retried.
+const snapshots = proxyActivities<SnapshotActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '1 second',
+    nonRetryableErrorTypes: [FAILURE_TYPES.SnapshotUnavailable],
+  },
 });
 
 // One proxy; per-node options are given at the call site (executeWithOptions deep-merges them).
@@ -192,10 +217,33 @@ function notifyActivities(cfg: SnapshotNotify) {
 }
 
 export async function jobWorkflow(input: JobWorkflowInput): Promise<JobProgress> {
-  const { snapshot } = input;
-  // The first run validates the whole graph; a continued run gets the same snapshot, so parsing
-  // (defaults) is enough — full validation of a 10,000-node spec costs seconds on a busy worker.
-  const validation = input.carried === undefined ? validateJob(snapshot.spec) : parseValidated(snapshot.spec);
+  const first = input.carried === undefined;
+  let snapshot: RunSnapshot;
+  let validation: ValidationResult;
+  let next: (carried: CarriedState) => JobWorkflowInput;
+  let inputBytes: number;
+  if (isRefInput(input) && patched(PATCH_SNAPSHOT_BY_REF)) {
+    // Only inputs written by startJobWorkflow's by-reference path get here (no recorded run has
+    // one); the marker names the runs that load their plan.
+    const loaded = await loadPlan(input, first);
+    validation = loaded;
+    snapshot = { ...input.header, pools: loaded.ok ? loaded.pools : {} };
+    const { carried: _c, ...rest } = input;
+    next = (carried) => ({ ...rest, carried });
+    inputBytes = JSON.stringify(rest).length;
+  } else if (isRefInput(input)) {
+    throw ApplicationFailure.nonRetryable(
+      'a by-reference input replayed without its marker',
+      FAILURE_TYPES.InvalidSpec,
+    );
+  } else {
+    // The first run validates the whole graph; a continued run gets the same snapshot, so parsing
+    // (defaults) is enough — full validation of a 10,000-node spec costs seconds on a busy worker.
+    validation = first ? validateJob(input.snapshot.spec) : parseValidated(input.snapshot.spec);
+    snapshot = input.snapshot;
+    next = (carried) => ({ snapshot: input.snapshot, carried });
+    inputBytes = JSON.stringify(input.snapshot).length;
+  }
   if (!validation.ok) {
     upsertSearchAttributes([{ key: SA.JobStatus, value: 'failed' }]);
     const errors = validation.errors;
@@ -217,9 +265,42 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobProgress>
       });
     carried = parsed.data;
   }
-  const run = new JobRun(snapshot, validation.spec, carried);
+  const run = new JobRun(snapshot, validation.spec, carried, { next, inputBytes });
   run.installHandlers();
   return run.execute();
+}
+
+/** What a run needs of its snapshot (the spec comes parsed, separately). */
+type RunSnapshot = Omit<JobSnapshot, 'spec'>;
+
+/**
+ * Loads the compact plan of a snapshot passed by reference (src/domain/job-plan-chunks.ts): chunk 0
+ * says how many there are, the rest come at once. Each chunk is one activity result (≤ 256 Ki
+ * characters, far under the 2 MiB payload limit), so a 50,000-node plan is a handful of results
+ * of this run's history, never one payload; the worker keeps the built plan by hash, so a chunk
+ * costs a lookup, not a read of the store.
+ */
+async function loadPlan(
+  input: RefJobInput,
+  validate: boolean,
+): Promise<(ValidationResult & { ok: false }) | { ok: true; spec: JobSpec; pools: Record<string, string> }> {
+  const ref = { sha256: input.snapshotRef.sha256, size: input.snapshotRef.size, key: input.snapshotRef.key };
+  const head = PlanChunk.parse(await snapshots.loadPlanChunk({ ref, index: 0, validate }));
+  if (head.errors) return { ok: false, errors: head.errors };
+  const rest = await Promise.all(
+    Array.from({ length: head.count - 1 }, (_, k) => snapshots.loadPlanChunk({ ref, index: k + 1, validate: false })),
+  );
+  const chunks = [head, ...rest.map((c) => PlanChunk.parse(c))];
+  const text = chunks.map((c) => c.text).join('');
+  if (
+    chunks.some((c, k) => c.index !== k || c.count !== head.count || c.sha256 !== ref.sha256) ||
+    text.length !== head.chars
+  )
+    throw ApplicationFailure.nonRetryable(
+      `the plan of snapshot ${ref.sha256} came back inconsistent (${chunks.length} chunks, ${text.length} of ${head.chars} characters)`,
+      FAILURE_TYPES.SnapshotUnavailable,
+    );
+  return { ok: true, ...expandPlan(text) };
 }
 
 class JobRun {
@@ -273,9 +354,11 @@ class JobRun {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly snapshot: JobSnapshot,
+    private readonly snapshot: RunSnapshot,
     private readonly spec: JobSpec,
     carried: CarriedState | undefined,
+    /** The next run's input around a carried state, and the bytes of that input without it. */
+    private readonly nextRun: { next: (carried: CarriedState) => JobWorkflowInput; inputBytes: number },
   ) {
     const legacyCpuQueue = !patched(PATCH_CPU_ON_WORKFLOW_QUEUE);
     this.useWakeTrigger = patched(PATCH_WAKE_TRIGGER);
@@ -1022,13 +1105,13 @@ class JobRun {
       workflowTaskTimeout: workflowInfo().taskTimeoutMs,
       ...(workflowInfo().currentDeploymentVersion && { initialVersioningBehavior: 'AUTO_UPGRADE' as const }),
     });
-    return next({ snapshot: this.snapshot, carried });
+    return next(this.nextRun.next(carried));
   }
 
   /** What is left for carried outputs so the next run's input stays well under Temporal's 2 MiB payload limit. */
   private carriedOutputBudget(): number {
     // Per node: its status tuple (~24 bytes) and its usage tuple (~40); and the open maps' lists.
-    const fixed = JSON.stringify(this.snapshot).length + this.state.size * 64 + this.state.mapItemsBytes();
+    const fixed = this.nextRun.inputBytes + this.state.carriedNodesBytes() + this.state.mapItemsBytes();
     return Math.max(64 * 1024, CARRY_BUDGET_BYTES - fixed);
   }
 

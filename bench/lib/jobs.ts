@@ -4,18 +4,38 @@ import type { Client } from '@temporalio/client';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
 import { startJobWorkflow } from '../../src/job-service/submission';
+import type { ObjectStore } from '../../src/storage/object-store';
 import { snapshotOf } from './specs';
 
-export async function runJob(client: Client, jobId: string, spec: JobSpecInput, prefix: string): Promise<JobProgress> {
-  const handle = await startJobWorkflow(client, snapshotOf(jobId, spec, prefix));
+/** With `snapshots`, a snapshot over 256 KiB is stored there and passed by reference (as the API does). */
+export async function runJob(
+  client: Client,
+  jobId: string,
+  spec: JobSpecInput,
+  prefix: string,
+  opts: { snapshots?: ObjectStore } = {},
+): Promise<JobProgress> {
+  const handle = await startJobWorkflow(client, snapshotOf(jobId, spec, prefix), opts);
   return handle.result();
 }
 
-/** Every run of a workflow id (continue-as-new chain), oldest first, with its history length. */
-export async function runsOf(client: Client, workflowId: string): Promise<{ runId: string; historyLength: number }[]> {
-  const out: { runId: string; historyLength: number; start: number }[] = [];
+export interface RunInfo {
+  runId: string;
+  historyLength: number;
+  /** Bytes of the run's history (the server's count). */
+  historySize: number;
+}
+
+/** Every run of a workflow id (continue-as-new chain), oldest first, with its history length and size. */
+export async function runsOf(client: Client, workflowId: string): Promise<RunInfo[]> {
+  const out: (RunInfo & { start: number })[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    out.push({ runId: wf.runId, historyLength: wf.historyLength, start: wf.startTime.getTime() });
+    out.push({
+      runId: wf.runId,
+      historyLength: wf.historyLength,
+      historySize: wf.historySize ?? 0,
+      start: wf.startTime.getTime(),
+    });
   }
-  return out.sort((a, b) => a.start - b.start).map(({ runId, historyLength }) => ({ runId, historyLength }));
+  return out.sort((a, b) => a.start - b.start).map(({ start: _s, ...r }) => r);
 }

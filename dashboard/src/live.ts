@@ -82,7 +82,8 @@ export class LiveJob {
     const next = new Map<string, NodeView>();
     for (const n of v.nodes) next.set(n.id, n);
     // Keep what the stream knew when the view left it out (trimmed views of huge jobs).
-    if (v.trimmed === 'completedNodes') for (const [id, n] of this.nodes) if (!next.has(id)) next.set(id, n);
+    if (v.trimmed === 'completedNodes' || v.trimmed === 'summary')
+      for (const [id, n] of this.nodes) if (!next.has(id)) next.set(id, n);
     this.nodes = next;
     this.changed();
   }

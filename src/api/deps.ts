@@ -65,12 +65,13 @@ export type ResolvedDeps = Required<
 export const DEFAULT_DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'dashboard', 'dist');
 
 export function resolveDeps(d: AppDeps): ResolvedDeps {
-  const trainyard = d.trainyard ?? new JobService(d.client, jobServiceConfigFrom(d.config));
+  const store = d.store ?? storageFromConfig(d.config).artifacts;
+  const trainyard = d.trainyard ?? new JobService(d.client, jobServiceConfigFrom(d.config), store.objects);
   return {
     client: d.client,
     config: d.config,
     trainyard,
-    store: d.store ?? storageFromConfig(d.config).artifacts,
+    store,
     keys: d.keys ?? loadKeyStore(d.config.api),
     metrics:
       d.metrics ??

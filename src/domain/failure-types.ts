@@ -5,6 +5,8 @@ export const FAILURE_TYPES = {
   InvalidInput: 'TrainyardInvalidInput',
   /** The job spec in the snapshot is invalid (the workflow re-validates it). */
   InvalidSpec: 'TrainyardInvalidSpec',
+  /** A snapshot passed by reference is missing from the store or does not match its sha256. */
+  SnapshotUnavailable: 'TrainyardSnapshotUnavailable',
   /** Continue-as-new state that does not parse. */
   BadCarriedState: 'TrainyardBadCarriedState',
   /** The job ended failed (its failed nodes are named in the message). */

@@ -9,7 +9,7 @@ import { StepLimitsSpec } from './step-limits';
 import { CacheSpec } from './step-cache';
 
 export const LIMITS = {
-  maxNodes: 10_000,
+  maxNodes: 50_000,
   maxIdLength: 64,
   maxDependsOn: 1_000,
   maxNameLength: 128,

@@ -26,8 +26,16 @@ export interface JobStartLinks {
   dashboardUrl?: string;
 }
 
-/** `spec`: snapshot.spec as already parsed by a caller that validated it; otherwise parsed here. */
-export function jobStartOptions(snapshot: JobSnapshot, spec?: JobSpec, links: JobStartLinks = {}): JobStartOptions {
+/**
+ * `spec`: snapshot.spec as already parsed by a caller that validated it; otherwise parsed here.
+ * `input`: the workflow's input when it is not the snapshot inline (a snapshot passed by reference).
+ */
+export function jobStartOptions(
+  snapshot: JobSnapshot,
+  spec?: JobSpec,
+  links: JobStartLinks = {},
+  input: JobWorkflowInput = { snapshot },
+): JobStartOptions {
   const parsed = spec ?? validSpecOf(snapshot.spec);
   // The workflow re-validates and fails an invalid spec; these values only label the start.
   const nodes = parsed ? parsed.nodes : (snapshot.spec.nodes ?? []);
@@ -37,7 +45,7 @@ export function jobStartOptions(snapshot: JobSnapshot, spec?: JobSpec, links: Jo
   return {
     workflowId: snapshot.jobId,
     taskQueue: queueNames(snapshot.queuePrefix).workflows,
-    args: [{ snapshot }],
+    args: [input],
     // jobDir: where the job's files live, so readers need not fetch the snapshot from history.
     memo: {
       specHash: snapshot.specHash,

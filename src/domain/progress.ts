@@ -131,6 +131,19 @@ export type RecoveryRecord = z.infer<typeof RecoveryRecord>;
 export const PauseMode = z.enum(['drain', 'now']);
 export type PauseMode = z.infer<typeof PauseMode>;
 
+/**
+ * How a job's node list was cut: 'outputs' = node outputs left out; 'completedNodes' = completed
+ * nodes left out too; 'summary' = at most PROGRESS_SUMMARY_NODES nodes — in flight, failed or
+ * stopped first, then the next pending ones (every count stays in `counts`).
+ */
+export const ProgressTrim = z.enum(['outputs', 'completedNodes', 'summary']);
+export type ProgressTrim = z.infer<typeof ProgressTrim>;
+
+/** Jobs over this many nodes answer a summary (their full node list is megabytes). */
+export const PROGRESS_SUMMARY_ABOVE_NODES = 10_000;
+/** Most nodes in a summary: its view stays well under 1 MiB. */
+export const PROGRESS_SUMMARY_NODES = 2_000;
+
 export const JobProgress = z.object({
   jobId: z.string(),
   name: z.string(),
@@ -152,9 +165,10 @@ export const JobProgress = z.object({
   nodes: z.array(NodeState),
   /**
    * Set when node details were trimmed to stay under Temporal's 2 MiB payload limit (very large
-   * DAGs): 'outputs' = node outputs left out; 'completedNodes' = completed nodes left out too.
+   * DAGs): 'outputs' = node outputs left out; 'completedNodes' = completed nodes left out too;
+   * 'summary' (jobs over 10,000 nodes) = `counts` for all, and only the nodes that matter now.
    */
-  trimmed: z.enum(['outputs', 'completedNodes']).optional(),
+  trimmed: ProgressTrim.optional(),
   /** Credits on for this job: its estimate, reservation, and (once it ended) charge and refund. */
   credits: JobCredits.optional(),
   /** Notifications (spec `notify` and the owner's defaults): each delivery's outcome. */

@@ -42,10 +42,52 @@ export const JobSnapshot = z.object({
 });
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
-/** Input of the job workflow; `carried` is set only by continue-as-new. */
-export interface JobWorkflowInput {
+/**
+ * A snapshot stored in the artifact store (src/snapshots/): content-addressed by the sha256 of its
+ * JSON, which the loader verifies before the workflow sees any of it.
+ */
+export const SnapshotRef = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  /** Bytes of the stored JSON. */
+  size: z.number().int().min(0),
+  /** Where it is (the store's URI of `key`), for people and tools; the loader reads `key` from its own store. */
+  uri: z.string(),
+  /** Its key in the store: `_snapshots/<sha256>.json` (no owner namespace can start with `_`). */
+  key: z.string(),
+});
+export type SnapshotRef = z.infer<typeof SnapshotRef>;
+
+/** What a job workflow started by reference gets inline: the snapshot without its spec and pools (they are in the plan it loads). */
+export const SnapshotHeader = JobSnapshot.omit({ spec: true, pools: true });
+export type SnapshotHeader = z.infer<typeof SnapshotHeader>;
+
+/** A snapshot whose JSON is larger than this is stored and passed by reference (see startJobWorkflow). */
+export const SNAPSHOT_INLINE_MAX_BYTES = 256 * 1024;
+
+/** The store key of a snapshot by its sha256. */
+export function snapshotKey(sha256: string): string {
+  return `_snapshots/${sha256}.json`;
+}
+
+/** Input of the job workflow, snapshot inline; `carried` is set only by continue-as-new. */
+export interface InlineJobInput {
   snapshot: JobSnapshot;
   carried?: unknown;
+}
+
+/** Input of the job workflow, snapshot by reference: the header inline, spec and pools loaded by hash. */
+export interface RefJobInput {
+  header: SnapshotHeader;
+  snapshotRef: SnapshotRef;
+  /** Nodes in the spec (for readers of the input: schedules, listings) without loading it. */
+  nodeCount: number;
+  carried?: unknown;
+}
+
+export type JobWorkflowInput = InlineJobInput | RefJobInput;
+
+export function isRefInput(input: JobWorkflowInput): input is RefJobInput {
+  return 'snapshotRef' in input && input.snapshotRef !== undefined;
 }
 
 /** The job's folder, relative to the artifact root: `<outputDir>/<jobId>` (recorded in the memo at start). */

@@ -30,7 +30,7 @@ import { NodeType } from '../domain/node-types';
 import { NotificationDelivery } from '../domain/notify';
 import { MetricPoint, NodeMetrics } from '../domain/metrics-history';
 import { JobPlan } from '../domain/plan';
-import { JobFailure, NodeError, NodeState, PauseMode, RecoveryRecord } from '../domain/progress';
+import { JobFailure, NodeError, NodeState, PauseMode, ProgressTrim, RecoveryRecord } from '../domain/progress';
 import { JobLeaderboard } from '../domain/select';
 import { JobStatus, NodeStatus } from '../domain/statuses';
 import { StepHeartbeat } from '../domain/step-io';
@@ -304,8 +304,11 @@ export const JobView = z.object({
   nodes: z.array(NodeView),
   /** A job with failed nodes: which, and why (the first line of each cause, a command's last stderr lines). */
   failure: JobFailure.optional(),
-  /** Very large DAGs: node details left out to fit Temporal's payload limit. */
-  trimmed: z.enum(['outputs', 'completedNodes']).optional(),
+  /**
+   * Very large DAGs: node details left out to fit Temporal's payload limit; 'summary' (jobs over
+   * 10,000 nodes): `counts` cover every node, `nodes` only those that matter now (at most 2,000).
+   */
+  trimmed: ProgressTrim.optional(),
   /** Credits on when the job was submitted: estimated, reserved, charged and refunded. */
   credits: JobCredits.optional(),
   /** Notifications (spec `notify`, the owner's defaults): each delivery's attempts, last HTTP status and time delivered. */

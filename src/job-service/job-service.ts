@@ -13,6 +13,7 @@ import type { PauseInput, RecoverInput } from '../domain/messages';
 import type { JobSnapshot } from '../domain/snapshot';
 import type { ValidationContext } from '../domain/validate';
 import type { ControlOutcome, JobPage, JobSpecView, JobView } from '../http/contracts';
+import type { ObjectStore } from '../storage/object-store';
 import type { JobServiceConfig } from './config';
 import { JobControl } from './control';
 import { listJobs } from './listing';
@@ -31,10 +32,12 @@ export class JobService {
   constructor(
     readonly client: Client,
     readonly config: JobServiceConfig,
+    /** The artifact store: large snapshots are stored there at submit and read back from it (src/snapshots/). */
+    snapshots?: ObjectStore,
   ) {
     this.accounts = config.credits ? new AccountClient(client, config.queuePrefix, config.credits) : undefined;
-    this.submission = new JobSubmission(client, config, this.accounts);
-    this.status = new JobStatusReads(client, config);
+    this.submission = new JobSubmission(client, config, this.accounts, snapshots);
+    this.status = new JobStatusReads(client, config, snapshots);
     this.control = new JobControl(client, this.status);
   }
 

@@ -8,9 +8,11 @@ import { LRUCache } from 'lru-cache';
 import { JobSpec } from '../domain/job-spec';
 import { progressQuery } from '../domain/messages';
 import { planJob } from '../domain/plan';
-import { JobSnapshot, jobDirOf, jobFolder } from '../domain/snapshot';
+import { JobSnapshot, SnapshotRef, jobDirOf, jobFolder } from '../domain/snapshot';
 import type { JobSpecView, JobView } from '../http/contracts';
 import { JobNotFoundError, TrainyardError } from '../sdk/errors';
+import { loadSnapshot } from '../snapshots/snapshot-store';
+import type { ObjectStore } from '../storage/object-store';
 import type { JobServiceConfig } from './config';
 import { buildJobView, nodeIdOfActivity } from './job-view';
 import { describeJob, ownerOf } from './lookup';
@@ -48,6 +50,8 @@ export class JobStatusReads {
     fetchMethod: async (jobId) => ({ read: await this.readJobStatus(jobId), at: Date.now() }),
   });
   private readonly jobDirs = new LRUCache<string, string>({ max: KNOWN_JOB_DIRS });
+  /** Snapshots read from the store by sha256 (immutable; a few large ones). */
+  private readonly storedSnapshots = new LRUCache<string, JobSnapshot>({ max: 8 });
   /** Approximate backlog per activity task queue, from DescribeTaskQueue's stats (-1: unknown). */
   private readonly backlogs = new LRUCache<string, { n: number }>({
     max: 1000,
@@ -58,6 +62,8 @@ export class JobStatusReads {
   constructor(
     private readonly client: Client,
     private readonly config: JobServiceConfig,
+    /** Where snapshots passed by reference are (the artifact store). */
+    private readonly snapshots?: ObjectStore,
   ) {}
 
   /**
@@ -166,6 +172,15 @@ export class JobStatusReads {
     });
     const payloads = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? undefined;
     const input = fromPayloadsAtIndex<unknown>(defaultPayloadConverter, 0, payloads);
+    const ref = SnapshotRef.safeParse((input as { snapshotRef?: unknown } | undefined)?.snapshotRef);
+    if (ref.success) {
+      if (!this.snapshots) throw new Error(`job ${jobId} runs from a stored snapshot, and this service has no store`);
+      const cached = this.storedSnapshots.get(ref.data.sha256);
+      if (cached) return cached;
+      const snapshot = await loadSnapshot(this.snapshots, ref.data);
+      this.storedSnapshots.set(ref.data.sha256, snapshot);
+      return snapshot;
+    }
     const parsed = JobSnapshot.safeParse((input as { snapshot?: unknown } | undefined)?.snapshot);
     return parsed.success ? parsed.data : undefined;
   }

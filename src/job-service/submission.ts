@@ -18,17 +18,25 @@ import { foreignDataPaths } from '../domain/data-paths';
 import { fairnessFor } from '../domain/fairness';
 import { jobStartOptions } from '../domain/job-start-options';
 import { SingleJobSpec, isSingleJobForm, singleJobToDag, type JobSpec, type JobSpecInput } from '../domain/job-spec';
-import { checkPayload, describeOverLimit } from '../domain/payload-limits';
+import { checkPayload, describeOverLimit, jsonBytes } from '../domain/payload-limits';
 import { resolvePools } from '../domain/pools';
 import type { JobProgress } from '../domain/progress';
 import { JOB_WORKFLOW_TYPE } from '../domain/search-attributes';
-import { OWNER_RE, ownerOutputRoot, type JobSnapshot, type JobWorkflowInput } from '../domain/snapshot';
+import {
+  OWNER_RE,
+  SNAPSHOT_INLINE_MAX_BYTES,
+  ownerOutputRoot,
+  type JobSnapshot,
+  type JobWorkflowInput,
+} from '../domain/snapshot';
 import { expandTemplates } from '../domain/step-templates';
 import { expandSweeps, remapSweepErrors } from '../domain/sweeps';
 import { validateSubmission, type ValidationContext } from '../domain/validate';
 import { IDEMPOTENCY_KEY_RE } from '../http/contracts';
 import { notifySnapshot } from '../notify/settings';
 import { hasConfigPaths } from '../sdk/config-path';
+import { headerOf, storeSnapshot } from '../snapshots/snapshot-store';
+import type { ObjectStore } from '../storage/object-store';
 import { JobConflictError, PayloadTooLargeError, SpecValidationError, TrainyardError } from '../sdk/errors';
 import { sha256Hex, specHash as hashSpec } from '../sdk/spec-hash';
 import type { JobServiceConfig } from './config';
@@ -53,6 +61,12 @@ export interface StartJobOptions {
   spec?: JobSpec;
   /** The dashboard's base URL: the workflow's static summary/details then link the Temporal Web UI back to the job's page. */
   dashboardUrl?: string;
+  /**
+   * Where a snapshot over SNAPSHOT_INLINE_MAX_BYTES is stored, to be passed by reference (the
+   * deployment's artifact store, which the workflows worker loads it from). Without it every
+   * snapshot goes inline, as far as the payload limit allows.
+   */
+  snapshots?: ObjectStore;
 }
 
 export type JobWorkflowHandle = WorkflowHandle<(input: JobWorkflowInput) => Promise<JobProgress>>;
@@ -63,8 +77,19 @@ export async function startJobWorkflow(
   snapshot: JobSnapshot,
   opts: StartJobOptions = {},
 ): Promise<JobWorkflowHandle> {
+  // Large snapshots go by reference: inline, a 50,000-node spec would be one multi-MB payload, over
+  // the 2 MiB limit, repeated in every continue-as-new run's first event. Below 256 KiB inline
+  // costs less (no store round trip, no loader activity per run) and stays far under the 512 KiB
+  // warning level; a small job's history is what it always was.
+  const inline: JobWorkflowInput = { snapshot };
+  const bytes = jsonBytes(inline);
+  let input: JobWorkflowInput = inline;
+  if (opts.snapshots && bytes > SNAPSHOT_INLINE_MAX_BYTES) {
+    const snapshotRef = await storeSnapshot(opts.snapshots, snapshot);
+    const nodeCount = Array.isArray(snapshot.spec.nodes) ? snapshot.spec.nodes.length : 0;
+    input = { header: headerOf(snapshot), snapshotRef, nodeCount };
+  }
   // Over the payload limit, the server refuses the start (a 500 once); say which limit, as a 413.
-  const input: JobWorkflowInput = { snapshot };
   const size = checkPayload(input);
   if (!size.ok)
     throw new PayloadTooLargeError(
@@ -72,7 +97,7 @@ export async function startJobWorkflow(
       [{ path: 'body', message: `${size.bytes} bytes as JSON; the limit is ${size.limit}` }],
     );
   return client.workflow.start<(input: JobWorkflowInput) => Promise<JobProgress>>(JOB_WORKFLOW_TYPE, {
-    ...jobStartOptions(snapshot, opts.spec, { dashboardUrl: opts.dashboardUrl }),
+    ...jobStartOptions(snapshot, opts.spec, { dashboardUrl: opts.dashboardUrl }, input),
     workflowIdConflictPolicy: opts.idConflict === 'useExisting' ? 'USE_EXISTING' : 'FAIL',
   });
 }
@@ -83,6 +108,8 @@ export class JobSubmission {
     private readonly config: JobServiceConfig,
     /** The credit accounts (credits on), where submitJob reserves a job's estimate. */
     private readonly accounts?: AccountClient,
+    /** Where large snapshots are stored (startJobWorkflow `snapshots`). */
+    private readonly snapshots?: ObjectStore,
   ) {}
 
   /** Validation context of this deployment (command allowlist, GPU pools). */
@@ -183,6 +210,7 @@ export class JobSubmission {
       const handle = await startJobWorkflow(this.client, snapshot, {
         spec,
         ...(this.config.dashboardUrl && { dashboardUrl: this.config.dashboardUrl }),
+        ...(this.snapshots && { snapshots: this.snapshots }),
       });
       return {
         id: jobId,
