@@ -6,6 +6,7 @@
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Config } from '../src/config';
 import { queueNames } from '../src/domain/task-queues';
+import { WORKFLOW_ISOLATE_TIMEOUT } from './isolate-timeout';
 import { versioningOptions } from './versioning';
 import { createWorkflowActivities } from './workflow-activities';
 
@@ -33,6 +34,7 @@ export async function createCpuWorkers(o: CpuWorkerOptions): Promise<Worker[]> {
     namespace,
     taskQueue: q.workflows,
     workflowBundle: o.workflowBundle,
+    ...WORKFLOW_ISOLATE_TIMEOUT,
     maxConcurrentWorkflowTaskExecutions: o.config.workflowConcurrency,
     // The seed's max_jobs: 10 concurrent CPU steps by default.
     maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,

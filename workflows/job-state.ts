@@ -833,7 +833,8 @@ export class JobState {
           usage[n.index] = [rel(n.firstStartedAtMs), rel(n.lastEndedAtMs), u.runningMs, u.gpuWaitMs, gpuSeconds];
         }
       }
-      if (n.output) outputs[n.index] = compactOutput(n.output);
+      // A large job keeps only the outputs a child still needs (all of them are megabytes).
+      if (n.output && (!columnar || this.neededByChild(n))) outputs[n.index] = compactOutput(n.output);
       if (n.error) errors[n.index] = n.error;
       if (n.checkpoint) checkpoints[n.index] = n.checkpoint;
     }
@@ -855,11 +856,12 @@ export class JobState {
   private thinOutputs(outputs: Record<string, StepOutput>, budgetBytes: number): Record<string, StepOutput> {
     if (JSON.stringify(outputs).length <= budgetBytes) return outputs;
     const kept: Record<string, StepOutput> = {};
-    for (const [k, out] of Object.entries(outputs)) {
-      const n = this.nodes[Number(k)]!;
-      if (n.children.some((c) => this.nodes[c]!.status !== 'completed')) kept[k] = out;
-    }
+    for (const [k, out] of Object.entries(outputs)) if (this.neededByChild(this.nodes[Number(k)]!)) kept[k] = out;
     return kept;
+  }
+
+  private neededByChild(n: NodeRt): boolean {
+    return n.children.some((c) => this.nodes[c]!.status !== 'completed');
   }
 
   /**

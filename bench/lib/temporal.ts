@@ -1,6 +1,7 @@
 // A real Temporal dev server for a benchmark, the job workflow bundle, and the bench worker.
 import { Runtime, Worker } from '@temporalio/worker';
 import { queueNames } from '../../src/domain/task-queues';
+import { WORKFLOW_ISOLATE_TIMEOUT } from '../../workers/isolate-timeout';
 import type { DevServerOptions } from '../../src/temporal/dev-server';
 import { bundleWorkflows, quietLogger, startTestTemporal, type TestTemporal } from '../../test/helpers/temporal';
 
@@ -65,6 +66,7 @@ export async function startBenchWorkers(
       namespace: t.server.namespace,
       taskQueue: queues.workflows,
       workflowBundle: await jobBundle(),
+      ...WORKFLOW_ISOLATE_TIMEOUT,
       activities,
       maxConcurrentWorkflowTaskExecutions: o.workflowConcurrency ?? 40,
       maxConcurrentActivityTaskExecutions: o.activityConcurrency ?? 100,

@@ -8,6 +8,7 @@ import { CommandConfig } from '../../src/domain/node-types';
 import type { JobSnapshot } from '../../src/domain/snapshot';
 import type { ArtifactRef, StepInput, StepOutput } from '../../src/domain/step-io';
 import { queueNames } from '../../src/domain/task-queues';
+import { WORKFLOW_ISOLATE_TIMEOUT } from '../../workers/isolate-timeout';
 import type { TestTemporal } from './temporal';
 
 export interface ExecutionRecord {
@@ -224,6 +225,7 @@ export async function withWorkers<T>(
     activities: { ...activities, ...opts.workflowActivities },
     taskQueue: q.workflows,
     workflowBundle: bundle,
+    ...WORKFLOW_ISOLATE_TIMEOUT,
   });
   const legacy = await Worker.create({ ...common, taskQueue: q.legacyCpu });
   return main.runUntil(legacy.runUntil(fn));
