@@ -399,8 +399,24 @@ export const Artifact = z.object({
 });
 export type Artifact = z.infer<typeof Artifact>;
 
-export const ArtifactList = z.object({ artifacts: z.array(Artifact) });
+export const ArtifactList = z.object({
+  /** In key order (node, then path). */
+  artifacts: z.array(Artifact),
+  /** Set when there are more: pass it back as `pageToken` for the next page. */
+  nextPageToken: z.string().optional(),
+});
 export type ArtifactList = z.infer<typeof ArtifactList>;
+
+export const ArtifactListQuery = z.strictObject({
+  pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** From a previous page's nextPageToken. */
+  pageToken: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a token from a previous page')
+    .optional(),
+});
+export type ArtifactListQuery = z.input<typeof ArtifactListQuery>;
 
 // ---- live stream (WebSocket /stream and SSE /events: the same messages) ----
 
@@ -748,6 +764,7 @@ export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.Zod
   [JobSpecView, 'JobSpecView'],
   [Artifact, 'Artifact'],
   [ArtifactList, 'ArtifactList'],
+  [ArtifactListQuery, 'ArtifactListQuery'],
   [NodeStatusData, 'NodeStatusData'],
   [JobEndData, 'JobEndData'],
   [StreamMessage, 'StreamMessage'],

@@ -17,6 +17,7 @@ import {
   type ClientErrorCode,
   type AccountView,
   type ArtifactList,
+  type ArtifactListQuery,
   type CacheList,
   type CachePurgeResult,
   type ControlOutcome,
@@ -414,8 +415,21 @@ export class TrainyardClient {
 
   // ---- files ----
 
+  /** Every artifact of the job, page after page (a page holds up to 1,000). */
   async listArtifacts(id: string): Promise<ArtifactList['artifacts']> {
-    return (await this.call('listArtifacts', { params: { id } })).body.artifacts;
+    const out: ArtifactList['artifacts'] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listArtifactsPage(id, pageToken === undefined ? {} : { pageToken });
+      out.push(...page.artifacts);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** One page of the job's artifacts, in key order. */
+  async listArtifactsPage(id: string, query: ArtifactListQuery = {}): Promise<ArtifactList> {
+    return (await this.call('listArtifacts', { params: { id }, query })).body;
   }
 
   /** One artifact's bytes (path relative to the job folder, "<node>/<file>"). */

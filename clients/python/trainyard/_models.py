@@ -46,6 +46,15 @@ class ArtifactList(BaseModel):
         extra='ignore',
     )
     artifacts: list[Artifact]
+    nextPageToken: Optional[str] = None
+
+
+class ArtifactListQuery(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    pageSize: int = Field(..., ge=1, le=1000)
+    pageToken: Optional[str] = Field(None, max_length=4096, pattern='^[A-Za-z0-9_-]+$')
 
 
 class Cost(BaseModel):

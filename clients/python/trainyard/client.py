@@ -337,7 +337,15 @@ class Client:
     # ---- files ----
 
     def list_artifacts(self, job_id: str) -> List[m.Artifact]:
-        return _parse(m.ArtifactList, self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts")).artifacts
+        """Every artifact of the job, page after page (a page holds up to 1,000)."""
+        out: List[m.Artifact] = []
+        params: Dict[str, str] = {}
+        while True:
+            page = _parse(m.ArtifactList, self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts", params=params))
+            out.extend(page.artifacts)
+            if not page.nextPageToken:
+                return out
+            params = {"pageToken": page.nextPageToken}
 
     def download(self, job_id: str, path: str, dest: Optional[Union[str, "os.PathLike[str]"]] = None) -> Union[bytes, Path]:
         """An artifact's bytes, or written to ``dest`` (a file, or a folder keeping the artifact's name)."""
@@ -443,7 +451,15 @@ class AsyncClient:
         return job
 
     async def list_artifacts(self, job_id: str) -> List[m.Artifact]:
-        return _parse(m.ArtifactList, await self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts")).artifacts
+        """Every artifact of the job, page after page (a page holds up to 1,000)."""
+        out: List[m.Artifact] = []
+        params: Dict[str, str] = {}
+        while True:
+            page = _parse(m.ArtifactList, await self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts", params=params))
+            out.extend(page.artifacts)
+            if not page.nextPageToken:
+                return out
+            params = {"pageToken": page.nextPageToken}
 
     async def node_metrics(self, job_id: str, node: str) -> m.NodeMetrics:
         return _parse(m.NodeMetrics, await self._http.get(f"/v1/jobs/{_q(job_id)}/nodes/{_q(node)}/metrics"))
