@@ -18,29 +18,42 @@ function first(payloads: Payloads): unknown {
   return p ? defaultPayloadConverter.fromPayload(p) : undefined;
 }
 
-/** One step activity of a run: its input, and how it ended (undefined: still open when the run ended). */
+/** What the step cache's activities are sent (CacheRequest): the node's step input inside. */
+const CacheCall = z.object({ input: StepInput });
+/** What cacheLookup answers: a hit, or the key a miss is stored under. */
+const LookupAnswer = z.object({ hit: StepOutput.optional(), key: z.string().optional() });
+
+/** One activity of a run for a node: a step, or the step cache's cacheLookup / cacheStore around it. */
 export interface StepCall {
   activityType: string;
+  /** The node's step input (for a cache activity, the input of the step it stands for). */
   input: StepInput;
   /** Index in the run's events of its ActivityTaskScheduled, and of its closing event. */
   scheduledAt: number;
   closedAt?: number;
+  /** How it ended; undefined: still open when the run ended. */
   outcome?: 'completed' | 'failed' | 'canceled' | 'timed_out';
+  /** The node's output it returned: a step's or cacheStore's result, or cacheLookup's hit. */
   output?: StepOutput;
+  /** cacheLookup: a hit, or a miss (its output is then undefined). */
+  hit?: boolean;
   /** Index of its ActivityTaskCancelRequested, if the workflow asked for its cancellation. */
   cancelRequestedAt?: number;
 }
 
-/** The step activities of a run in scheduling order (the step cache's activities left out). */
+/** The activities of a run that act for a node, in scheduling order (quota, credit and notify activities left out). */
 export function stepCalls(history: History): StepCall[] {
   const bySchedule = new Map<string, StepCall>();
   const out: StepCall[] = [];
   (history.events ?? []).forEach((e, at) => {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
-      const input = StepInput.safeParse(first(s.input));
-      if (!input.success) return; // not a step (cacheLookup, cacheStore)
-      const call: StepCall = { activityType: s.activityType?.name ?? '', input: input.data, scheduledAt: at };
+      const arg = first(s.input);
+      const step = StepInput.safeParse(arg);
+      const cache = step.success ? undefined : CacheCall.safeParse(arg);
+      const input = step.success ? step.data : cache?.success ? cache.data.input : undefined;
+      if (!input) return;
+      const call: StepCall = { activityType: s.activityType?.name ?? '', input, scheduledAt: at };
       bySchedule.set(String(e.eventId), call);
       out.push(call);
       return;
@@ -63,7 +76,13 @@ export function stepCalls(history: History): StepCall[] {
       call.outcome = outcome;
       call.closedAt = at;
       const result = e.activityTaskCompletedEventAttributes?.result;
-      if (result) call.output = StepOutput.parse(first(result));
+      if (!result) continue;
+      if (call.activityType !== 'cacheLookup') call.output = StepOutput.parse(first(result));
+      else {
+        const answer = LookupAnswer.parse(first(result));
+        call.hit = answer.hit !== undefined;
+        if (answer.hit) call.output = answer.hit;
+      }
     }
   });
   return out;

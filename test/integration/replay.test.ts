@@ -286,3 +286,28 @@ test('the early-stop fixture: trials report acc by signal, the median rule stops
       message: expect.stringMatching(/^stopped early at epoch 3: acc /),
     });
 });
+
+test('the step-cache fixture: a and b hit the entries the warm-up job stored (no step runs for them), c misses, runs and is stored', () => {
+  const runs = runsOf('recover-ckpt.step-cache');
+  expect(runs).toHaveLength(1);
+  expect(patchIds(runs[0]!)).toContain('step-cache');
+  const calls = stepCalls(runs[0]!);
+  expect(calls.map((c) => [c.activityType, c.input.nodeId, c.outcome, c.hit])).toEqual([
+    ['cacheLookup', 'a', 'completed', true],
+    ['cacheLookup', 'b', 'completed', true],
+    ['cacheLookup', 'c', 'completed', false],
+    ['command', 'c', 'completed', undefined],
+    ['cacheStore', 'c', 'completed', undefined],
+  ]);
+  for (const id of ['a', 'b'])
+    expect(calls.find((c) => c.input.nodeId === id)?.output?.cache).toMatchObject({
+      hit: true,
+      from: { jobId: 'fixture-step-cache-warm', nodeId: id },
+    });
+  expect(calls.at(-1)?.output?.cache).toMatchObject({ hit: false, key: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  expect(statusesOf(runs)).toEqual([
+    ['a', 'cached'],
+    ['b', 'cached'],
+    ['c', 'completed'],
+  ]);
+});
