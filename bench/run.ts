@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,
+  throughput: async () => (await import('./throughput')).throughput,
 };
 
 interface Args {
