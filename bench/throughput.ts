@@ -14,7 +14,7 @@
 // workflow-task and activity queue/run times.
 //
 // Exploration (not used by `npm run bench`): THROUGHPUT_STACKS=trainyard-true,baseline-true runs a
-// subset; THROUGHPUT_JOBS=N sets the jobs per round; THROUGHPUT_ENV='{"TRAINYARD_…":"…"}' adds config settings to the Trainyard stacks.
+// subset; THROUGHPUT_JOBS=N and THROUGHPUT_ROUNDS=N set the jobs per round and the rounds; THROUGHPUT_ENV='{"TRAINYARD_…":"…"}' adds config settings to the Trainyard stacks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -309,11 +309,18 @@ async function runRound(
   };
 }
 
-const STACKS: StackName[] = ['trainyard-true', 'baseline-true', 'trainyard-noop', 'baseline-noop'];
+/** The last: Trainyard before this change (workflow code on one thread, the SDK's default), for before/after in one run. */
+const STACKS: StackName[] = [
+  'trainyard-true',
+  'baseline-true',
+  'trainyard-noop',
+  'baseline-noop',
+  'trainyard-noop@TRAINYARD_WORKFLOW_THREADS=1',
+];
 
 export async function throughput(opts: BenchOptions): Promise<Record<string, unknown>> {
   const jobs = Number(process.env.THROUGHPUT_JOBS ?? (opts.quick ? 200 : 1000));
-  const rounds = opts.quick ? 1 : 2;
+  const rounds = Number(process.env.THROUGHPUT_ROUNDS ?? (opts.quick ? 1 : 2));
   const names = (process.env.THROUGHPUT_STACKS?.split(',') as StackName[] | undefined) ?? STACKS;
   const extraEnv = JSON.parse(process.env.THROUGHPUT_ENV ?? '{}') as Record<string, string>;
   const metricsPort = await freePort();
