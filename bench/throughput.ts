@@ -309,13 +309,13 @@ async function runRound(
   };
 }
 
-/** The last: Trainyard before this change (workflow code on one thread, the SDK's default), for before/after in one run. */
+/** The last: Trainyard with workflow code on two threads (TRAINYARD_WORKFLOW_THREADS), the knob under test, in the same run. */
 const STACKS: StackName[] = [
   'trainyard-true',
   'baseline-true',
   'trainyard-noop',
   'baseline-noop',
-  'trainyard-noop@TRAINYARD_WORKFLOW_THREADS=1',
+  'trainyard-noop@TRAINYARD_WORKFLOW_THREADS=2',
 ];
 
 export async function throughput(opts: BenchOptions): Promise<Record<string, unknown>> {

@@ -1,7 +1,6 @@
 // The one place that reads the environment. Parsed once with zod; the result is passed in.
 // Nothing falls back silently: a malformed value refuses to start the process, naming the variable
 // (an empty value counts as unset). Durations become milliseconds here, with the domain's Duration.
-import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -158,7 +157,8 @@ const Env = z.object({
   /**
    * Threads running workflow code in the CPU worker (the SDK's workflowThreadPoolSize). Each new job
    * evaluates the workflow bundle's modules once on its thread (bench/README.md, Throughput), so with
-   * one thread the job workflows of a worker use one core at most. Default: 2 (1 on a one-core host).
+   * one thread the job workflows of a worker use one core at most. Default 1 (the SDK's): 2 did not
+   * measure faster on the loaded 2-core bench host (bench/README.md §10); try it on an idle multi-core one.
    */
   TRAINYARD_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   // At least 1s: Temporal refuses an activity whose start-to-close timeout is 0 (the job would loop on
@@ -598,7 +598,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gpuPool: e.TRAINYARD_GPU_POOL,
     cpuConcurrency: e.TRAINYARD_CPU_CONCURRENCY,
     workflowConcurrency: e.TRAINYARD_WORKFLOW_CONCURRENCY,
-    workflowThreads: e.TRAINYARD_WORKFLOW_THREADS ?? Math.min(2, Math.max(1, os.availableParallelism())),
+    workflowThreads: e.TRAINYARD_WORKFLOW_THREADS ?? 1,
     defaultStepTimeoutMs: e.TRAINYARD_DEFAULT_STEP_TIMEOUT,
     defaultHeartbeatTimeoutMs: e.TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT,
     shutdownGraceMs: e.TRAINYARD_SHUTDOWN_GRACE,
