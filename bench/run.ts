@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,
   'ml-storage': async () => (await import('./ml-storage')).mlStorage,
+  throughput: async () => (await import('./throughput')).throughput,
 };
 
 interface Args {
