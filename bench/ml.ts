@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { REFS } from '../activities/ml/io';
 import { predict } from '../activities/ml/models';
 import { openSession } from '../activities/ml/onnx/runtime';
@@ -16,6 +15,7 @@ import { startStack } from '../dev/stack';
 import { freePort } from '../src/temporal/dev-server';
 import type { ArtifactRef, StepOutput } from '../src/domain/step-io';
 import { benchConfig } from './lib/api';
+import { demoPipeline } from './lib/specs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, round, spread } from './lib/stats';
 
@@ -44,9 +44,7 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
     TRAINYARD_API_KEYS: 'bench:bench-key-0123456789abcdef0123456789:admin',
   });
   const key = 'bench-key-0123456789abcdef0123456789';
-  const spec = YAML.parse(
-    fs.readFileSync(path.resolve(__dirname, '..', 'examples', 'pipeline.yaml'), 'utf8'),
-  ) as Record<string, unknown>;
+  const spec = demoPipeline();
   const stack = await startStack(config, { log: (l) => opts.log(`stack: ${l}`) });
   const api = async <T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(stack.apiUrl + url, {

@@ -21,6 +21,9 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,
+  'sweep-gpu': async () => (await import('./sweep-gpu')).sweepGpu,
+  cache: async () => (await import('./cache')).cache,
+  'foreach-scale': async () => (await import('./foreach-scale')).foreachScale,
 };
 
 interface Args {
