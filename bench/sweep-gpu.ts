@@ -22,7 +22,7 @@ import { JobService } from '../src/job-service/job-service';
 import { createGpuWorkers, type GpuWorkers } from '../workers/gpu-workers';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, round, spread } from './lib/stats';
-import { startBenchTemporal, startBenchWorkers } from './lib/temporal';
+import { startBenchTemporal, startBenchWorkers, type BenchWorkers } from './lib/temporal';
 import { noopStep } from './noop-activities';
 
 const TARGET = 0.9;
@@ -166,36 +166,38 @@ export async function sweepGpu(opts: BenchOptions): Promise<Record<string, unkno
   });
   fs.mkdirSync(config.artifactRoot, { recursive: true });
   const service = new JobService(t.client, jobServiceConfigFrom(config));
-  const cpu = await startBenchWorkers(t, { command: noopStep }, { prefix });
   let runs: Run[] = [];
   const pools: GpuWorkers[] = [];
   const connections: NativeConnection[] = [];
-  for (let h = 0; h < hosts; h++) {
-    connections.push(await NativeConnection.connect({ address: t.server.address }));
-    // The simulated trial: holds its GPU (the allocation interceptor gave it one) for its `ms`.
-    const command = async (input: StepInput): Promise<StepOutput> => {
-      const start = nowMs();
-      await new Promise((r) => setTimeout(r, Number(input.params?.ms ?? 0)));
-      runs.push({ trial: input.nodeId, host: h, start, end: nowMs() });
-      return { summary: {}, artifacts: [] };
-    };
-    pools.push(
-      await createGpuWorkers({
-        // One connection per host: the SDK refuses two Workers of one queue on one connection.
-        connection: connections[h]!,
-        config,
-        namespace: t.server.namespace,
-        activities: { command },
-        inventory: simulatedInventory(`${perHost}x16`),
-        identity: `bench-host-${h}`,
-        rediscoverMs: 0,
-        log: () => undefined,
-      }),
-    );
-  }
-  const gpuRunning = Promise.all(pools.flat().map((w) => w.run()));
   const samples: Sample[] = [];
+  let gpuRunning: Promise<unknown> = Promise.resolve();
+  let cpu: BenchWorkers | undefined;
   try {
+    cpu = await startBenchWorkers(t, { command: noopStep }, { prefix });
+    for (let h = 0; h < hosts; h++) {
+      connections.push(await NativeConnection.connect({ address: t.server.address }));
+      // The simulated trial: holds its GPU (the allocation interceptor gave it one) for its `ms`.
+      const command = async (input: StepInput): Promise<StepOutput> => {
+        const start = nowMs();
+        await new Promise((r) => setTimeout(r, Number(input.params?.ms ?? 0)));
+        runs.push({ trial: input.nodeId, host: h, start, end: nowMs() });
+        return { summary: {}, artifacts: [] };
+      };
+      pools.push(
+        await createGpuWorkers({
+          // One connection per host: the SDK refuses two Workers of one queue on one connection.
+          connection: connections[h]!,
+          config,
+          namespace: t.server.namespace,
+          activities: { command },
+          inventory: simulatedInventory(`${perHost}x16`),
+          identity: `bench-host-${h}`,
+          rediscoverMs: 0,
+          log: () => undefined,
+        }),
+      );
+    }
+    gpuRunning = Promise.all(pools.flat().map((w) => w.run()));
     for (const v of order.map((i) => variants[i]!)) {
       runs = [];
       const t0 = nowMs();
@@ -230,7 +232,7 @@ export async function sweepGpu(opts: BenchOptions): Promise<Record<string, unkno
     for (const w of pools.flat()) if (w.getState() === 'RUNNING') w.shutdown();
     await gpuRunning;
     for (const c of connections) await c.close();
-    await cpu.stop();
+    await cpu?.stop();
     await t.teardown();
   }
   const summary = variants.map((v) => {
