@@ -10,7 +10,8 @@ import { startStack, type Stack } from '../dev/stack';
 import { minioBinary, startMinio } from '../src/storage/minio-server';
 import { freePort } from '../src/temporal/dev-server';
 import { benchConfig } from './lib/api';
-import { demoSpec, runDemoJob, type DemoRun } from './lib/demo-pipeline';
+import { runDemoJob, type DemoRun } from './lib/demo-pipeline';
+import { demoPipeline } from './lib/specs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { fmtSpread, median, round, spread } from './lib/stats';
 
@@ -48,7 +49,7 @@ export async function mlStorage(opts: BenchOptions): Promise<Record<string, unkn
     };
     for (const name of ['local', 's3'] as const)
       stacks[name] = await startStack(configs[name], { log: (l) => opts.log(`stack ${name}: ${l}`) });
-    const spec = demoSpec();
+    const spec = demoPipeline();
     // A warm-up job on each (bundle caches, first-run JIT), not counted.
     for (const name of ['local', 's3'] as const) await runDemoJob(stacks[name]!.apiUrl, KEY, spec);
     const results: Record<'local' | 's3', DemoRun[]> = { local: [], s3: [] };

@@ -14,8 +14,9 @@ import type { ModelArtifact } from '../activities/train';
 import { startStack } from '../dev/stack';
 import { freePort } from '../src/temporal/dev-server';
 import type { ArtifactRef } from '../src/domain/step-io';
-import { demoSpec, runDemoJob, type DemoJobView } from './lib/demo-pipeline';
+import { runDemoJob, type DemoJobView } from './lib/demo-pipeline';
 import { benchConfig } from './lib/api';
+import { demoPipeline } from './lib/specs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, round, spread } from './lib/stats';
 
@@ -23,6 +24,7 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
   const runs = opts.quick ? 1 : 3;
   const latencyRuns = opts.quick ? 200 : 1000;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-ml-'));
+  fs.chmodSync(home, 0o711); // the step sandbox's user must reach the stack's work folder
   const config = benchConfig(home, 'mlbench', {
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
@@ -30,7 +32,7 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
     TRAINYARD_API_KEYS: 'bench:bench-key-0123456789abcdef0123456789:admin',
   });
   const key = 'bench-key-0123456789abcdef0123456789';
-  const spec = demoSpec();
+  const spec = demoPipeline();
   const stack = await startStack(config, { log: (l) => opts.log(`stack: ${l}`) });
   const perRun: { wallMs: number; steps: Record<string, number>; gaps: Record<string, number> }[] = [];
   let last: DemoJobView | undefined;

@@ -23,6 +23,9 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   storage: async () => (await import('./storage')).storage,
   'ml-storage': async () => (await import('./ml-storage')).mlStorage,
   throughput: async () => (await import('./throughput')).throughput,
+  'sweep-gpu': async () => (await import('./sweep-gpu')).sweepGpu,
+  cache: async () => (await import('./cache')).cache,
+  'foreach-scale': async () => (await import('./foreach-scale')).foreachScale,
 };
 
 interface Args {

@@ -1,8 +1,7 @@
 // 3) Scale: layered DAGs of 1,000 / 5,000 / 10,000 no-op nodes through the job workflow: wall time
 // per node, history events per run, continue-as-new count, worker RSS, workflow-task latency.
 import { randomUUID } from 'node:crypto';
-import { runJob, runsOf } from './lib/jobs';
-import { mergeTimings, taskTimings } from './lib/history';
+import { chainFigures, runJob } from './lib/jobs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { layered, specOf } from './lib/specs';
 import { latency, median, nowMs, round, spread } from './lib/stats';
@@ -41,16 +40,12 @@ export async function scale(opts: BenchOptions): Promise<Record<string, unknown>
       const wall = nowMs() - t0;
       clearInterval(sampler);
       if (progress.status !== 'completed') throw new Error(`scale ${n}: job ended ${progress.status}`);
-      const runs = await runsOf(t.client, id);
-      const timings = mergeTimings(await Promise.all(runs.map((r) => taskTimings(t.client, id, r.runId))));
+      const { timings, ...chain } = await chainFigures(t.client, id);
       const sample = {
         nodes: n,
         wallMs: round(wall),
         perNodeMs: round(wall / n, 3),
-        runs: runs.length,
-        continueAsNew: runs.length - 1,
-        historyEventsPerRun: runs.map((r) => r.historyLength),
-        maxHistoryEvents: Math.max(...runs.map((r) => r.historyLength)),
+        ...chain,
         rssBeforeMiB: round(rssBefore / 2 ** 20, 0),
         rssPeakMiB: round(rssPeak / 2 ** 20, 0),
         wftLatencyMs: latency(timings.wftLatencyMs),
@@ -58,7 +53,7 @@ export async function scale(opts: BenchOptions): Promise<Record<string, unknown>
         workflowTasks: timings.wftLatencyMs.length,
       };
       opts.log(
-        `scale ${n}: ${round(wall / 1000, 1)} s, ${sample.perNodeMs} ms/node, ${runs.length} run(s), peak RSS ${sample.rssPeakMiB} MiB, WFT p50 ${sample.wftLatencyMs.p50} ms p99 ${sample.wftLatencyMs.p99} ms`,
+        `scale ${n}: ${round(wall / 1000, 1)} s, ${sample.perNodeMs} ms/node, ${chain.runs} run(s), peak RSS ${sample.rssPeakMiB} MiB, WFT p50 ${sample.wftLatencyMs.p50} ms p99 ${sample.wftLatencyMs.p99} ms`,
       );
       samples.set(n, [...(samples.get(n) ?? []), sample]);
     }

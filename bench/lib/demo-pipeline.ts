@@ -1,8 +1,5 @@
-// The demo pipeline (examples/pipeline.yaml) through a running stack's API: submit, wait for the
+// The demo pipeline (examples/pipeline.yaml, demoPipeline() in ./specs) through a running stack's API: submit, wait for the
 // end, and read each step's duration and its gap after the parent. Used by the ML benchmarks.
-import fs from 'node:fs';
-import path from 'node:path';
-import YAML from 'yaml';
 import type { StepOutput } from '../../src/domain/step-io';
 import { nowMs } from './stats';
 
@@ -27,11 +24,6 @@ export interface DemoRun {
   /** Per node: time between its parent finishing and it starting (the demo is a chain). */
   gaps: Record<string, number>;
   view: DemoJobView;
-}
-
-export function demoSpec(): Record<string, unknown> {
-  const file = path.resolve(__dirname, '..', '..', 'examples', 'pipeline.yaml');
-  return YAML.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
 
 /** Submits `spec` through the API at `apiUrl` (with `apiKey`) and waits until the job ends; it must complete. */

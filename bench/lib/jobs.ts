@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
 import { startJobWorkflow } from '../../src/job-service/submission';
+import { mergeTimings, taskTimings } from './history';
 import { snapshotOf } from './specs';
 
 export async function runJob(client: Client, jobId: string, spec: JobSpecInput, prefix: string): Promise<JobProgress> {
@@ -18,4 +19,18 @@ export async function runsOf(client: Client, workflowId: string): Promise<{ runI
     out.push({ runId: wf.runId, historyLength: wf.historyLength, start: wf.startTime.getTime() });
   }
   return out.sort((a, b) => a.start - b.start).map(({ runId, historyLength }) => ({ runId, historyLength }));
+}
+
+/** A finished job's continue-as-new chain: its runs, events per run and the workflow-task timings of all of them. */
+export async function chainFigures(client: Client, workflowId: string) {
+  const runs = await runsOf(client, workflowId);
+  const timings = mergeTimings(await Promise.all(runs.map((r) => taskTimings(client, workflowId, r.runId))));
+  const historyEventsPerRun = runs.map((r) => r.historyLength);
+  return {
+    runs: runs.length,
+    continueAsNew: runs.length - 1,
+    historyEventsPerRun,
+    maxHistoryEvents: Math.max(...historyEventsPerRun),
+    timings,
+  };
 }

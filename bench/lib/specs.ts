@@ -1,6 +1,9 @@
 // DAG shapes for the benchmarks, as job specs of no-op `command` nodes, and the snapshot the job
 // workflow runs from (built the way the SDK builds it: spec as submitted, hash, queue prefix).
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import type { JobSpecInput, NodeSpecInput } from '../../src/domain/job-spec';
 import type { JobSnapshot } from '../../src/domain/snapshot';
 
@@ -77,4 +80,11 @@ export function snapshotOf(jobId: string, spec: JobSpecInput, queuePrefix: strin
     pools: {},
     defaults: { stepTimeoutMs: 30 * 60_000, heartbeatTimeoutMs: 60_000 },
   };
+}
+
+/** The demo pipeline (examples/pipeline.yaml, what `npm run demo` runs) as a submission body. */
+export function demoPipeline(): Record<string, unknown> {
+  return YAML.parse(
+    fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'pipeline.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
 }
