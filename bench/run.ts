@@ -6,8 +6,11 @@ import type { BenchOptions } from './lib/report';
 
 type Bench = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 
-/** Run only when named with --only (long studies, not figures the README quotes each run). */
-const OPT_IN = new Set(['hop-sweep']);
+/**
+ * Run only when named with --only: long studies, not figures the README quotes each run, and `peers`,
+ * which needs the venvs of bench/peers/install.sh.
+ */
+const OPT_IN = new Set(['hop-sweep', 'peers']);
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   hop: async () => (await import('./hop')).hop,
@@ -21,6 +24,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,
+  peers: async () => (await import('./peers')).peers,
 };
 
 interface Args {
