@@ -40,7 +40,9 @@ type Seconds = Record<Workload, number[]>;
 const PEERS = ['prefect', 'airflow'] as const;
 type Peer = (typeof PEERS)[number];
 
-const STEP = ['/bin/true'];
+// /bin/true resolved: with a merged /usr (/bin → usr/bin) its installation is /usr, which the step
+// sandbox shows to steps; /bin/true itself would name / as its installation, which the sandbox refuses.
+const STEP = [fs.realpathSync('/bin/true')];
 const CONCURRENCY = 32;
 const PEERS_DIR = path.resolve(__dirname, 'peers');
 
@@ -71,9 +73,13 @@ const TRAINYARD_TUNING = {
 
 async function trainyardBlock(sizes: Sizes, log: (l: string) => void): Promise<Seconds> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-peers-'));
+  // Command steps run in the step sandbox as another user, which must reach the work folder under it.
+  fs.chmodSync(home, 0o711);
   const config = benchConfig(home, `peers-${randomUUID().slice(0, 8)}`, {
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    // The stack starts a GPU worker too; a simulated GPU (no step here uses it) where there is none.
+    TRAINYARD_GPUS: '1x16',
     ...TRAINYARD_TUNING,
   });
   const stack: Stack = await startStack(config, { log: (l) => log(`trainyard stack: ${l}`) });
@@ -137,6 +143,7 @@ function runDriver(peer: Peer, sizes: Sizes, dbUrl: string | undefined, log: (l:
     path.join(PEERS_DIR, `${peer}_driver.py`),
     ...['--workdir', workdir, '--chain', String(sizes.chain), '--fanout', String(sizes.fanout)],
     ...['--jobs', String(sizes.jobs), '--repeats', String(sizes.repeats), '--concurrency', String(CONCURRENCY)],
+    ...['--step', STEP[0]!],
     ...(dbUrl ? ['--db-url', dbUrl] : []),
   ];
   return new Promise((resolve, reject) => {

@@ -28,9 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import STEP, emit, free_port, log, parse_args, run_rounds
+from common import emit, free_port, log, parse_args, run_rounds
 
 args = parse_args(__doc__)
+STEP = [args.step]
 workdir = Path(args.workdir)
 home = workdir / "airflow-home"
 dags = home / "dags"

@@ -8,7 +8,6 @@ import sys
 import time
 
 WORKLOADS = ("chain", "fanout", "throughput")
-STEP = ["/bin/true"]
 
 
 def parse_args(description: str) -> argparse.Namespace:
@@ -19,6 +18,7 @@ def parse_args(description: str) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="steps allowed to run at once")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--workdir", required=True, help="a scratch folder this driver owns")
+    p.add_argument("--step", default="/bin/true", help="the executable every step runs")
     p.add_argument("--db-url", help="a PostgreSQL URL for the peer's metadata database (else SQLite)")
     return p.parse_args()
 

@@ -20,9 +20,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import STEP, emit, free_port, log, parse_args, run_rounds
+from common import emit, free_port, log, parse_args, run_rounds
 
 args = parse_args(__doc__)
+STEP = [args.step]
 workdir = Path(args.workdir)
 port = free_port()
 api_url = f"http://127.0.0.1:{port}/api"
