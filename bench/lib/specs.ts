@@ -25,6 +25,15 @@ export function fanOut(n: number): Shape {
   return { name: `fanout-${n}`, nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, deps: i ? ['n0'] : [] })) };
 }
 
+/** One root, `width` nodes that depend on it, and one join that depends on them all. */
+export function fanOutIn(width: number): Shape {
+  const mid = Array.from({ length: width }, (_, i) => `m${i}`);
+  return {
+    name: `fanout-in-${width}`,
+    nodes: [{ id: 'root', deps: [] }, ...mid.map((id) => ({ id, deps: ['root'] })), { id: 'join', deps: mid }],
+  };
+}
+
 /** rows × cols grid: (r,c) depends on (r-1,c) and (r,c-1). */
 export function lattice(rows: number, cols: number): Shape {
   const nodes: Shape['nodes'] = [];
@@ -56,13 +65,13 @@ export function specOf(
   shape: Shape,
   parallelism: number,
   extra: Partial<JobSpecInput> = {},
-  o: { retryOnce?: boolean } = { retryOnce: true },
+  o: { retryOnce?: boolean; command?: string[] } = { retryOnce: true },
 ): JobSpecInput {
   const nodes: NodeSpecInput[] = shape.nodes.map((n) => ({
     id: n.id,
     type: 'command',
     ...(n.deps.length && { dependsOn: n.deps }),
-    config: { command: ['node', '--version'] },
+    config: { command: o.command ?? ['node', '--version'] },
     ...(o.retryOnce && { retry: { maxAttempts: 1 } }),
   }));
   return { name: `bench ${shape.name}`, parallelism, recoveryWindow: 0, nodes, ...extra };
