@@ -13,7 +13,7 @@ import type { RouteHandlers } from '../route-table';
 
 export function jobHandlers(
   d: ResolvedDeps,
-): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
+): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'rerunJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
   return {
     async submitJob({ principal, headers, body }) {
       try {
@@ -57,6 +57,33 @@ export function jobHandlers(
           credits: { ...estimate, enforced: d.trainyard.accounts !== undefined },
         },
       };
+    },
+
+    async rerunJob({ principal, params, body }) {
+      try {
+        const result = await d.trainyard.rerunJob(params.id, body, {
+          owner: principal.owner,
+          scope: scopeOf(principal),
+        });
+        d.metrics.submissions.inc({ result: 'created' });
+        return {
+          status: 201,
+          headers: { Location: `/v1/jobs/${encodeURIComponent(result.id)}` },
+          body: {
+            id: result.id,
+            status: 'queued',
+            created: true,
+            specHash: result.specHash,
+            links: jobLinks(result.id),
+            rerunOf: result.rerunOf,
+          },
+        };
+      } catch (err) {
+        d.metrics.submissions.inc({
+          result: err instanceof TrainyardError ? (err.status === 409 ? 'conflict' : 'invalid') : 'error',
+        });
+        throw err;
+      }
     },
 
     async listJobs({ principal, query }) {
