@@ -187,10 +187,22 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
         `  critical path: ${r.plan.criticalPath.nodes.join(' -> ')}${r.plan.criticalPath.estimatedMs ? ` (~${Math.round(r.plan.criticalPath.estimatedMs / 1000)}s)` : ''}`,
       );
       const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+      const cached = r.plan.cacheHits !== undefined;
       const t = new Table({
-        head: ['node', 'type', 'task queue', 'pool', 'gpus', 'est. duration', 'est. GPU time'],
+        head: [
+          'node',
+          'type',
+          'task queue',
+          'pool',
+          'gpus',
+          'est. duration',
+          'est. GPU time',
+          ...(cached ? ['cache'] : []),
+        ],
         style: { head: [], border: [] },
       });
+      const cacheCell = (c: (typeof r.plan.nodes)[number]['cache']) =>
+        !c ? '' : c.prediction === 'hit' && c.from ? `hit (${c.from.jobId} ${c.from.nodeId})` : c.prediction;
       for (const n of r.plan.nodes)
         t.push([
           n.id,
@@ -200,8 +212,10 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
           String(n.gpus),
           n.estimatedMs !== undefined ? `${Math.round(n.estimatedMs / 1000)}s` : '',
           n.estimatedMs !== undefined && n.gpus > 0 ? hours(n.gpus * n.estimatedMs) : '',
+          ...(cached ? [cacheCell(n.cache)] : []),
         ]);
       io.out(t.toString());
+      if (cached) io.out(`  step cache: ${r.plan.cacheHits} of ${r.plan.nodeCount} nodes predicted to hit`);
       io.out(
         r.plan.estimatedGpuMs !== undefined
           ? `  estimated GPU time: ${hours(r.plan.estimatedGpuMs)} (estimatedDuration × GPUs, over the nodes that give one)`

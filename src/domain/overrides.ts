@@ -9,11 +9,11 @@ import { z } from 'zod';
 const FIELD_RE = /^[A-Za-z0-9_-]+$/;
 export const OVERRIDE_PATH_RE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-/** `{ "train.config.lr": 0.1, "priority": 2 }`: each path's new value (any JSON). */
+/** `{ "train.config.lr": 0.1, "priority": 2 }`: each path's new value (any JSON; the spec's own schema checks it). */
 export const Overrides = z
   .record(
     z.string().max(256).regex(OVERRIDE_PATH_RE, 'must be a dotted path of field names, e.g. train.config.lr'),
-    z.json(),
+    z.unknown(),
   )
   .refine((o) => Object.keys(o).length <= 100, 'at most 100 overrides');
 export type Overrides = z.infer<typeof Overrides>;
