@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ValidateResult, type JobView } from '../../src/http/contracts';
+import { TrainyardClient } from '../../src/sdk/api-client';
 import { KEYS, apiCall, jobEnd, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/temporal';
@@ -237,11 +238,11 @@ test('when the job is still running, then 409; once it is cancelled, it can be r
   expect((await apiCall(s, 'POST', `/v1/jobs/${id}/cancel`, KEYS.alice, {})).status).toBe(200);
   const cancelled = await finished(id);
   expect(cancelled.status).toBe('cancelled');
-  const again = await apiCall(s, 'POST', `/v1/jobs/${id}/rerun`, KEYS.alice, {
-    overrides: { 'train.config.epochs': 10, 'train.config.epochDelayMs': 0 },
-  });
-  expect(again.status).toBe(201);
-  const rerun = await finished(again.body.id);
+  // Through the TypeScript SDK this time.
+  const sdk = new TrainyardClient({ url: s.api.url, apiKey: KEYS.alice });
+  const again = await sdk.rerun(id, { overrides: { 'train.config.epochs': 10, 'train.config.epochDelayMs': 0 } });
+  expect(again.rerunOf).toBe(id);
+  const rerun = await finished(again.id);
   expect(rerun.status).toBe('completed');
   expect(rerun.rerunOf).toBe(id);
   // data, split and prep completed in the cancelled job with the same inputs as in the first job.
