@@ -1,12 +1,13 @@
 // The rerun's spec (src/job-service/rerun.ts), the shared override format (src/domain/overrides.ts)
 // and the plan's cache marks (withCachePredictions): pure functions, no stack.
+import type { JobSpecInput } from '../../src/domain/job-spec';
 import { applyOverrides, OverrideError, overrideTarget } from '../../src/domain/overrides';
 import { planJob, withCachePredictions } from '../../src/domain/plan';
 import { validateJob } from '../../src/domain/validate';
 import { rerunSpec } from '../../src/job-service/rerun';
 import { SpecValidationError } from '../../src/sdk/errors';
 
-const spec = () => ({
+const spec = (): JobSpecInput => ({
   name: 'p',
   nodes: [
     { id: 'data', type: 'dataset', config: { name: 'iris' } },
@@ -16,8 +17,7 @@ const spec = () => ({
     { id: 'side', type: 'preprocess', dependsOn: ['split'] },
   ],
 });
-const cacheOf = (s: unknown) =>
-  Object.fromEntries((s as ReturnType<typeof spec>).nodes.map((n) => [n.id, (n as { cache?: unknown }).cache]));
+const cacheOf = (s: unknown) => Object.fromEntries((s as JobSpecInput).nodes.map((n) => [n.id, n.cache]));
 
 test('when overrides name a node, then its field is set; otherwise the spec root; the input is not changed', () => {
   const old = spec();
