@@ -33,6 +33,8 @@ import {
   type LedgerEntry,
   type ListJobsQuery,
   type NodeMetrics,
+  type RerunBody,
+  type RerunCreated,
   type ScheduleBackfill,
   type ScheduleCreate,
   type ScheduleOutcome,
@@ -303,6 +305,14 @@ export class TrainyardClient {
   async recover(id: string, options: { fromNode?: string } = {}): Promise<ControlOutcome> {
     const body = options.fromNode ? { fromNode: options.fromNode } : {};
     return (await this.call('recoverJob', { params: { id }, body })).body;
+  }
+
+  /**
+   * Starts a NEW job from a finished job's snapshot with `overrides` (`{ 'train.config.epochs': 80 }`);
+   * nodes the change does not reach are `cached` from the old job, `fromNode` and below run again.
+   */
+  async rerun(id: string, options: RerunBody = {}): Promise<RerunCreated> {
+    return (await this.call('rerunJob', { params: { id }, body: options })).body;
   }
 
   /** Sends a control action by its route path segment (pause / resume / cancel / recover) with its body. */
