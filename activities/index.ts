@@ -4,7 +4,7 @@ import type { Config } from '../src/config';
 import type { NodeWorkspaces } from '../src/storage/node-workspace';
 import { storageFromConfig } from '../src/storage';
 import { createLogger } from '../src/logger';
-import { SAMPLES_DIR } from './ml/datasets';
+import { SAMPLES_DIR } from '../src/storage/data-files';
 import type { NodeType } from '../src/domain/node-types';
 import { StepInput, type StepOutput } from '../src/domain/step-io';
 import { makeCommandStep } from './command';

@@ -1,18 +1,14 @@
 // The step cache's activities (run on the CPU queue, no GPU): look a node up before it runs, store
 // its output after. The key is computed here, from the step's input as the workflow recorded it:
 // step type + implementation version + cache version + canonical config (+ params and template)
-// + the sha256 of every upstream artifact it consumes (+ a dataset's source file). The storage
-// boundary (src/storage/step-cache.ts) does the rest. A cache that fails never fails the node: a
+// + the sha256 of every upstream artifact it consumes (+ a dataset's source file), by the storage
+// boundary (src/storage/step-cache.ts, which the plan's prediction uses too), which does the rest. A cache that fails never fails the node: a
 // lookup error is a miss, a store error leaves the output uncached (both logged).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { log } from '@temporalio/activity';
 import { z } from 'zod';
-import { DatasetConfig } from '../src/domain/node-types';
 import type { CacheActivities, CacheOutcome } from '../src/domain/step-cache';
 import { StepInput, StepOutput } from '../src/domain/step-io';
-import { cacheKeyOf, StepCache } from '../src/storage/step-cache';
-import { datasetSourceFile } from './ml/datasets';
+import { StepCache, stepCacheKey } from '../src/storage/step-cache';
 import type { StepDeps } from './step-deps';
 
 export const CacheRequest = z.object({
@@ -23,29 +19,9 @@ export const CacheRequest = z.object({
 });
 type CacheRequest = z.infer<typeof CacheRequest>;
 
-async function fileSha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-export async function stepCacheKey(r: CacheRequest, dataRoot: string): Promise<string> {
-  const i = r.input;
-  let sources: Record<string, string> | undefined;
-  if (i.nodeType === 'dataset') {
-    const cfg = DatasetConfig.parse(i.config);
-    sources = { data: await fileSha256(datasetSourceFile(cfg, dataRoot)) };
-  }
-  return cacheKeyOf({
-    nodeType: i.nodeType,
-    version: r.cache.version,
-    config: i.config,
-    params: i.params,
-    template: r.template,
-    upstream: i.upstream,
-    sources,
-    candidates: i.candidates?.map((c) => ({ nodeId: c.nodeId, status: c.status, params: c.params })),
-  });
+/** The key of the node the workflow is about to run (src/storage/step-cache.ts computes it). */
+export function requestKey(r: CacheRequest, dataRoot: string): Promise<string> {
+  return stepCacheKey({ ...r.input, template: r.template }, r.cache.version, dataRoot);
 }
 
 export function createCacheActivities(deps: StepDeps): CacheActivities {
@@ -55,7 +31,7 @@ export function createCacheActivities(deps: StepDeps): CacheActivities {
     async cacheLookup(raw): Promise<{ hit?: StepOutput; key?: string }> {
       const r = CacheRequest.parse(raw);
       try {
-        const key = await stepCacheKey(r, deps.dataRoot);
+        const key = await requestKey(r, deps.dataRoot);
         const hit = await cache.get({
           owner: r.owner,
           key,

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { REFS } from '../activities/ml/io';
 import { predict } from '../activities/ml/models';
 import { openSession } from '../activities/ml/onnx/runtime';
@@ -14,29 +13,18 @@ import type { Dataset } from '../activities/ml/table';
 import type { ModelArtifact } from '../activities/train';
 import { startStack } from '../dev/stack';
 import { freePort } from '../src/temporal/dev-server';
-import type { ArtifactRef, StepOutput } from '../src/domain/step-io';
+import type { ArtifactRef } from '../src/domain/step-io';
+import { runDemoJob, type DemoJobView } from './lib/demo-pipeline';
 import { benchConfig } from './lib/api';
+import { demoPipeline } from './lib/specs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, round, spread } from './lib/stats';
-
-interface NodeView {
-  id: string;
-  type: string;
-  status: string;
-  durationMs?: number;
-  startedAt?: string;
-  completedAt?: string;
-  output?: StepOutput;
-}
-interface JobView {
-  status: string;
-  nodes: NodeView[];
-}
 
 export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
   const runs = opts.quick ? 1 : 3;
   const latencyRuns = opts.quick ? 200 : 1000;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-ml-'));
+  fs.chmodSync(home, 0o711); // the step sandbox's user must reach the stack's work folder
   const config = benchConfig(home, 'mlbench', {
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
@@ -44,45 +32,13 @@ export async function ml(opts: BenchOptions): Promise<Record<string, unknown>> {
     TRAINYARD_API_KEYS: 'bench:bench-key-0123456789abcdef0123456789:admin',
   });
   const key = 'bench-key-0123456789abcdef0123456789';
-  const spec = YAML.parse(
-    fs.readFileSync(path.resolve(__dirname, '..', 'examples', 'pipeline.yaml'), 'utf8'),
-  ) as Record<string, unknown>;
+  const spec = demoPipeline();
   const stack = await startStack(config, { log: (l) => opts.log(`stack: ${l}`) });
-  const api = async <T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(stack.apiUrl + url, {
-      method,
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
   const perRun: { wallMs: number; steps: Record<string, number>; gaps: Record<string, number> }[] = [];
-  let last: JobView | undefined;
+  let last: DemoJobView | undefined;
   try {
     for (let r = 0; r < runs; r++) {
-      const t0 = nowMs();
-      const sub = await api<{ id: string }>('POST', '/v1/jobs', spec);
-      if (sub.status !== 201) throw new Error(`submit answered ${sub.status}: ${JSON.stringify(sub.body)}`);
-      let view: JobView;
-      for (;;) {
-        view = (await api<JobView>('GET', `/v1/jobs/${sub.body.id}`)).body;
-        if (['completed', 'failed', 'cancelled'].includes(view.status)) break;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      const wallMs = nowMs() - t0;
-      if (view.status !== 'completed')
-        throw new Error(
-          `demo pipeline ended ${view.status}: ${JSON.stringify(view.nodes.filter((n) => n.status !== 'completed'))}`,
-        );
-      const steps: Record<string, number> = {};
-      const gaps: Record<string, number> = {};
-      let prevEnd: number | undefined;
-      for (const n of view.nodes) {
-        steps[n.id] = n.durationMs ?? NaN;
-        // Time between the parent finishing and this node starting (dispatch + queueing), a chain here.
-        if (prevEnd !== undefined && n.startedAt) gaps[n.id] = Date.parse(n.startedAt) - prevEnd;
-        if (n.completedAt) prevEnd = Date.parse(n.completedAt);
-      }
+      const { wallMs, steps, gaps, view } = await runDemoJob(stack.apiUrl, key, spec);
       perRun.push({ wallMs, steps, gaps });
       last = view;
       opts.log(

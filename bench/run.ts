@@ -6,8 +6,11 @@ import type { BenchOptions } from './lib/report';
 
 type Bench = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 
-/** Run only when named with --only (long studies, not figures the README quotes each run). */
-const OPT_IN = new Set(['hop-sweep']);
+/**
+ * Run only when named with --only: long studies, not figures the README quotes each run, and `peers`,
+ * which needs the venvs of bench/peers/install.sh.
+ */
+const OPT_IN = new Set(['hop-sweep', 'peers']);
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   hop: async () => (await import('./hop')).hop,
@@ -21,6 +24,12 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,
+  'ml-storage': async () => (await import('./ml-storage')).mlStorage,
+  throughput: async () => (await import('./throughput')).throughput,
+  'sweep-gpu': async () => (await import('./sweep-gpu')).sweepGpu,
+  cache: async () => (await import('./cache')).cache,
+  'foreach-scale': async () => (await import('./foreach-scale')).foreachScale,
+  peers: async () => (await import('./peers')).peers,
 };
 
 interface Args {

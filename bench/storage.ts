@@ -1,11 +1,12 @@
 // The artifact store on a real S3-compatible server (MinIO, as in CI) against the raw AWS SDK on
 // the same server, in one run, interleaved:
-// 1) a 1 GiB checkpoint (256 MiB with --quick) uploaded with S3ObjectStore.putFile (which hashes the
-//    file first: the sha256 is the object's metadata) vs a raw @aws-sdk/lib-storage Upload with the
-//    same part size and concurrency; downloaded with S3ObjectStore.download (sha256-verified) vs a
-//    raw GetObject streamed to a file. Ratio = store throughput / raw throughput (target ≥ 0.8).
+// 1) a 1 GiB checkpoint (256 MiB with --quick) uploaded with S3ObjectStore.putFile (a multipart
+//    upload that hashes the bytes as they go up, then writes the facts sidecar) vs a raw
+//    @aws-sdk/lib-storage Upload with the same part size and concurrency; downloaded with
+//    S3ObjectStore.download (sha256-verified) vs a raw GetObject streamed to a file.
+//    Ratio = store throughput / raw throughput (target ≥ 0.8).
 // 2) listing a job folder of 1,000 artifacts: S3 (one ListObjectsV2 page and a HEAD per object for
-//    its stored sha256 / media type — never re-hashed) and the local store, time per listing.
+//    its stored sha256 / media type, plus the facts sidecar's GET for a multipart object — never re-hashed) and the local store, time per listing.
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -154,6 +154,13 @@ const Env = z.object({
   TRAINYARD_GPU_POOL: z.string().regex(POOL_NAME_RE, 'must be a pool name (a-z, 0-9, "-")').default('default'),
   TRAINYARD_CPU_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   TRAINYARD_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(40),
+  /**
+   * Threads running workflow code in the CPU worker (the SDK's workflowThreadPoolSize). Each new job
+   * evaluates the workflow bundle's modules once on its thread (bench/README.md, Throughput), so with
+   * one thread the job workflows of a worker use one core at most. Default 1 (the SDK's): 2 did not
+   * measure faster on the loaded 2-core bench host (bench/README.md §10); try it on an idle multi-core one.
+   */
+  TRAINYARD_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   // At least 1s: Temporal refuses an activity whose start-to-close timeout is 0 (the job would loop on
   // BadScheduleActivityAttributes).
   TRAINYARD_DEFAULT_STEP_TIMEOUT: DurationVar('30m', 1000),
@@ -338,6 +345,8 @@ export interface Config {
   gpuPool: string;
   cpuConcurrency: number;
   workflowConcurrency: number;
+  /** Threads running workflow code in the CPU worker (TRAINYARD_WORKFLOW_THREADS). */
+  workflowThreads: number;
   /** Step timeout of a node that sets none (TRAINYARD_DEFAULT_STEP_TIMEOUT), ms. */
   defaultStepTimeoutMs: number;
   /** Heartbeat timeout of a node that sets none (TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT), ms. */
@@ -589,6 +598,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gpuPool: e.TRAINYARD_GPU_POOL,
     cpuConcurrency: e.TRAINYARD_CPU_CONCURRENCY,
     workflowConcurrency: e.TRAINYARD_WORKFLOW_CONCURRENCY,
+    workflowThreads: e.TRAINYARD_WORKFLOW_THREADS ?? 1,
     defaultStepTimeoutMs: e.TRAINYARD_DEFAULT_STEP_TIMEOUT,
     defaultHeartbeatTimeoutMs: e.TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT,
     shutdownGraceMs: e.TRAINYARD_SHUTDOWN_GRACE,

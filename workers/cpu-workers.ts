@@ -36,6 +36,9 @@ export async function createCpuWorkers(o: CpuWorkerOptions): Promise<Worker[]> {
     workflowBundle: o.workflowBundle,
     ...WORKFLOW_ISOLATE_TIMEOUT,
     maxConcurrentWorkflowTaskExecutions: o.config.workflowConcurrency,
+    // A new job's first task evaluates the bundle's modules (its zod schemas) in a fresh module cache
+    // on its thread: one thread caps job creation at one core (bench/README.md §10, TRAINYARD_WORKFLOW_THREADS).
+    workflowThreadPoolSize: o.config.workflowThreads,
     // The seed's max_jobs: 10 concurrent CPU steps by default.
     maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
     ...steps,

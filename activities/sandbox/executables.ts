@@ -49,7 +49,10 @@ function prefixOf(real: string): string {
 
 function mountsFor(exe: string): string[] {
   const real = fs.realpathSync(exe);
-  return [...new Set([prefixOf(exe), prefixOf(real)])].filter((m) => !SYSTEM_DIRS.some((s) => under(m, s)));
+  // `/bin/true` (a system executable under a top-level bin/) has the prefix `/`: already in the system view.
+  return [...new Set([prefixOf(exe), prefixOf(real)])].filter(
+    (m) => m !== '/' && !SYSTEM_DIRS.some((s) => under(m, s)),
+  );
 }
 
 /** `home = /usr/bin` in a venv's pyvenv.cfg → the base interpreter's installation. */

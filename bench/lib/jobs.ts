@@ -5,6 +5,7 @@ import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { JobProgress } from '../../src/domain/progress';
 import { startJobWorkflow } from '../../src/job-service/submission';
 import type { ObjectStore } from '../../src/storage/object-store';
+import { mergeTimings, taskTimings } from './history';
 import { snapshotOf } from './specs';
 
 /** With `snapshots`, a snapshot over 256 KiB is stored there and passed by reference (as the API does). */
@@ -38,4 +39,18 @@ export async function runsOf(client: Client, workflowId: string): Promise<RunInf
     });
   }
   return out.sort((a, b) => a.start - b.start).map(({ start: _s, ...r }) => r);
+}
+
+/** A finished job's continue-as-new chain: its runs, events per run and the workflow-task timings of all of them. */
+export async function chainFigures(client: Client, workflowId: string) {
+  const runs = await runsOf(client, workflowId);
+  const timings = mergeTimings(await Promise.all(runs.map((r) => taskTimings(client, workflowId, r.runId))));
+  const historyEventsPerRun = runs.map((r) => r.historyLength);
+  return {
+    runs: runs.length,
+    continueAsNew: runs.length - 1,
+    historyEventsPerRun,
+    maxHistoryEvents: Math.max(...historyEventsPerRun),
+    timings,
+  };
 }

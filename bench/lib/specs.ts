@@ -1,6 +1,9 @@
 // DAG shapes for the benchmarks, as job specs of no-op `command` nodes, and the snapshot the job
 // workflow runs from (built the way the SDK builds it: spec as submitted, hash, queue prefix).
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import type { JobSpecInput, NodeSpecInput } from '../../src/domain/job-spec';
 import type { JobSnapshot } from '../../src/domain/snapshot';
 
@@ -20,6 +23,15 @@ export function chain(n: number): Shape {
 /** One root and n-1 leaves that all depend on it. */
 export function fanOut(n: number): Shape {
   return { name: `fanout-${n}`, nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, deps: i ? ['n0'] : [] })) };
+}
+
+/** One root, `width` nodes that depend on it, and one join that depends on them all. */
+export function fanOutIn(width: number): Shape {
+  const mid = Array.from({ length: width }, (_, i) => `m${i}`);
+  return {
+    name: `fanout-in-${width}`,
+    nodes: [{ id: 'root', deps: [] }, ...mid.map((id) => ({ id, deps: ['root'] })), { id: 'join', deps: mid }],
+  };
 }
 
 /** rows × cols grid: (r,c) depends on (r-1,c) and (r,c-1). */
@@ -53,13 +65,13 @@ export function specOf(
   shape: Shape,
   parallelism: number,
   extra: Partial<JobSpecInput> = {},
-  o: { retryOnce?: boolean } = { retryOnce: true },
+  o: { retryOnce?: boolean; command?: string[] } = { retryOnce: true },
 ): JobSpecInput {
   const nodes: NodeSpecInput[] = shape.nodes.map((n) => ({
     id: n.id,
     type: 'command',
     ...(n.deps.length && { dependsOn: n.deps }),
-    config: { command: ['node', '--version'] },
+    config: { command: o.command ?? ['node', '--version'] },
     ...(o.retryOnce && { retry: { maxAttempts: 1 } }),
   }));
   return { name: `bench ${shape.name}`, parallelism, recoveryWindow: 0, nodes, ...extra };
@@ -77,4 +89,11 @@ export function snapshotOf(jobId: string, spec: JobSpecInput, queuePrefix: strin
     pools: {},
     defaults: { stepTimeoutMs: 30 * 60_000, heartbeatTimeoutMs: 60_000 },
   };
+}
+
+/** The demo pipeline (examples/pipeline.yaml, what `npm run demo` runs) as a submission body. */
+export function demoPipeline(): Record<string, unknown> {
+  return YAML.parse(
+    fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'pipeline.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
 }

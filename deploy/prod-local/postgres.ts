@@ -171,6 +171,14 @@ ALTER ROLE ${DB_USER} WITH PASSWORD '${pw}';
   );
 }
 
+/** Creates a database owned by DB_USER unless it exists (other programs on this cluster: bench/peers.ts). */
+export function createDatabase(p: Postgres, name: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`createDatabase: "${name}" is not a plain lower-case name`);
+  const psql = ['-h', p.socketDir, '-p', String(p.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1'];
+  const exists = pg(p, 'psql', [...psql, '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${name}'`]).trim();
+  if (!exists) pg(p, 'psql', [...psql, '-qc', `CREATE DATABASE ${name} OWNER ${DB_USER}`]);
+}
+
 /** mode: 'fast' (disconnect clients, clean shutdown) or 'immediate' (like a crash; recovery on start). */
 export function stopPostgres(p: Postgres, mode: 'fast' | 'immediate' = 'fast'): boolean {
   if (!fs.existsSync(path.join(p.dataDir, 'PG_VERSION')) || !isRunning(p)) return false;

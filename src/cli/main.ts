@@ -5,10 +5,11 @@ import Table from 'cli-table3';
 import { Command, CommanderError } from 'commander';
 import type { JobLeaderboard } from '../domain/select';
 import { JOB_STATUSES, JobStatus } from '../domain/statuses';
+import type { Overrides } from '../domain/overrides';
 import type { JobView, ListJobsQuery } from '../http/contracts';
 import { resolveConfigPaths } from '../sdk/config-path';
 import { formatOf, parseConfigText } from '../sdk/config-parse';
-import { SetValueError, applySets } from './set-values';
+import { SetValueError, applySets, parseSets } from './set-values';
 import { TrainyardError } from '../sdk/errors';
 import { clientOptionsFromEnv } from '../sdk/env';
 import { addCreditsCommands } from './credits';
@@ -50,7 +51,7 @@ async function readJobFile(file: string, sets: string[] = []): Promise<unknown> 
 }
 
 function printJob(j: JobView, out: (s: string) => void): void {
-  out(`job ${j.id}  ${j.name}  owner ${j.owner}`);
+  out(`job ${j.id}  ${j.name}  owner ${j.owner}${j.rerunOf !== undefined ? `  rerun of ${j.rerunOf}` : ''}`);
   out(
     `status ${j.status}${j.recoverable ? ' (recoverable)' : ''}  progress ${Math.round(j.progress)}%${j.startedAt ? `  started ${j.startedAt}` : ''}${j.completedAt ? `  finished ${j.completedAt}` : ''}`,
   );
@@ -67,7 +68,14 @@ function printJob(j: JobView, out: (s: string) => void): void {
           ? `${Math.round(n.live.percent)}%`
           : '';
     // The whole first line of an error (the failure block below has the rest).
-    const detail = n.error ? firstLine(n.error.message) : n.lastFailure ? firstLine(n.lastFailure) : live;
+    const from = n.status === 'cached' ? n.output?.cache?.from : undefined;
+    const detail = n.error
+      ? firstLine(n.error.message)
+      : n.lastFailure
+        ? firstLine(n.lastFailure)
+        : from
+          ? `from ${from.jobId} ${from.nodeId}`
+          : live;
     t.push([
       n.id,
       n.type,
@@ -134,6 +142,38 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
     });
 
   program
+    .command('rerun')
+    .argument('<id>', 'a finished job (completed, failed, cancelled, …)')
+    .option(
+      '--set <path=value>',
+      "override a field of the job's spec, e.g. train.config.epochs=80 (repeatable)",
+      collect,
+      [],
+    )
+    .option('--from <node>', 'run this node and everything downstream of it again (no cache for them)')
+    .option('-w, --watch', 'follow the new job until it finishes; exit code = outcome')
+    .description(
+      'start a new job from a finished job, with overrides; nodes the change does not reach are cached from it',
+    )
+    .action(async (jobId: string, o: { set: string[]; from?: string; watch?: boolean }) => {
+      let overrides: Overrides;
+      try {
+        overrides = parseSets(o.set);
+      } catch (err) {
+        if (err instanceof SetValueError) throw new CliError(err.message);
+        throw err;
+      }
+      const r = await api(env, (c) =>
+        c.rerun(jobId, {
+          ...(o.set.length > 0 && { overrides }),
+          ...(o.from !== undefined && { fromNode: o.from }),
+        }),
+      );
+      io.out(r.id);
+      if (o.watch) io.setExit(exitCodeFor(await watchJob(env, r.id)));
+    });
+
+  program
     .command('validate')
     .argument('<file>')
     .option('--set <path=value>', 'override a field before sending, e.g. train.params.lr=0.1 (repeatable)', collect, [])
@@ -147,10 +187,22 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
         `  critical path: ${r.plan.criticalPath.nodes.join(' -> ')}${r.plan.criticalPath.estimatedMs ? ` (~${Math.round(r.plan.criticalPath.estimatedMs / 1000)}s)` : ''}`,
       );
       const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+      const cached = r.plan.cacheHits !== undefined;
       const t = new Table({
-        head: ['node', 'type', 'task queue', 'pool', 'gpus', 'est. duration', 'est. GPU time'],
+        head: [
+          'node',
+          'type',
+          'task queue',
+          'pool',
+          'gpus',
+          'est. duration',
+          'est. GPU time',
+          ...(cached ? ['cache'] : []),
+        ],
         style: { head: [], border: [] },
       });
+      const cacheCell = (c: (typeof r.plan.nodes)[number]['cache']) =>
+        !c ? '' : c.prediction === 'hit' && c.from ? `hit (${c.from.jobId} ${c.from.nodeId})` : c.prediction;
       for (const n of r.plan.nodes)
         t.push([
           n.id,
@@ -160,8 +212,10 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
           String(n.gpus),
           n.estimatedMs !== undefined ? `${Math.round(n.estimatedMs / 1000)}s` : '',
           n.estimatedMs !== undefined && n.gpus > 0 ? hours(n.gpus * n.estimatedMs) : '',
+          ...(cached ? [cacheCell(n.cache)] : []),
         ]);
       io.out(t.toString());
+      if (cached) io.out(`  step cache: ${r.plan.cacheHits} of ${r.plan.nodeCount} nodes predicted to hit`);
       io.out(
         r.plan.estimatedGpuMs !== undefined
           ? `  estimated GPU time: ${hours(r.plan.estimatedGpuMs)} (estimatedDuration × GPUs, over the nodes that give one)`

@@ -54,6 +54,7 @@ export function jobStartOptions(
       submittedAt: snapshot.submittedAt,
       jobDir: jobDirOf(snapshot, outputDir),
       ...(snapshot.scheduledBy !== undefined && { scheduledBy: snapshot.scheduledBy }),
+      ...(snapshot.rerunOf !== undefined && { rerunOf: snapshot.rerunOf }),
       // GPUs the job's nodes request, summed (the job list shows it without reading every spec).
       ...(parsed && { gpus: parsed.nodes.reduce((sum, n) => sum + effectiveGpus(n), 0) }),
     },

@@ -9,6 +9,19 @@ import { queueKind, taskQueueFor } from './routing';
 import { Trial } from './sweep-spec';
 import { DEFAULT_POOL } from './task-queues';
 
+/**
+ * The step cache's prediction for a cache-enabled node (the API fills it in where the store is
+ * reachable): `hit` = its key could be computed at plan time and a live entry exists (`from` names
+ * the job and node that stored it); `miss` = computed, no entry; `unknown` = not computable before
+ * the run (an upstream that is not a predicted hit, a foreach or select node, an unreadable source).
+ */
+export const PlannedCache = z.object({
+  prediction: z.enum(['hit', 'miss', 'unknown']),
+  key: z.string().optional(),
+  from: z.object({ jobId: z.string(), nodeId: z.string(), storedAt: z.string() }).optional(),
+});
+export type PlannedCache = z.infer<typeof PlannedCache>;
+
 export const PlannedNode = z.object({
   id: z.string(),
   type: NodeType,
@@ -24,6 +37,8 @@ export const PlannedNode = z.object({
   gpus: z.number().int(),
   dependsOn: z.array(z.string()),
   estimatedMs: z.number().optional(),
+  /** Cache-enabled nodes, when the plan was checked against the step cache (POST /v1/jobs/validate). */
+  cache: PlannedCache.optional(),
 });
 export type PlannedNode = z.infer<typeof PlannedNode>;
 
@@ -41,6 +56,8 @@ export const JobPlan = z.object({
   maxStageWidth: z.number().int(),
   nodeCount: z.number().int(),
   edgeCount: z.number().int(),
+  /** Nodes predicted to be step-cache hits (present when the plan was checked against the cache). */
+  cacheHits: z.number().int().optional(),
 });
 export type JobPlan = z.infer<typeof JobPlan>;
 
@@ -95,4 +112,10 @@ export function planJob(spec: JobSpec, opts: PlanOptions): JobPlan {
     nodeCount: dag.ids.length,
     edgeCount: dag.edgeCount,
   };
+}
+
+/** The plan with the step cache's predictions (node id → prediction) marked on its nodes. */
+export function withCachePredictions(plan: JobPlan, predictions: Readonly<Record<string, PlannedCache>>): JobPlan {
+  const nodes = plan.nodes.map((n) => (predictions[n.id] ? { ...n, cache: predictions[n.id] } : n));
+  return { ...plan, nodes, cacheHits: nodes.filter((n) => n.cache?.prediction === 'hit').length };
 }

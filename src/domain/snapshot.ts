@@ -31,6 +31,8 @@ export const JobSnapshot = z.object({
   credits: SnapshotCredits.optional(),
   /** The schedule that started this job (its Temporal schedule id); absent for jobs submitted directly. */
   scheduledBy: z.string().optional(),
+  /** The job this one reruns (POST /v1/jobs/:id/rerun): its spec, with overrides, came from that job's snapshot. */
+  rerunOf: z.string().optional(),
   /**
    * The job's parent folder in the artifact store, `<owner>/<outputDir>`: the job's folder is
    * `<outputRoot>/<jobId>`, inside its owner's namespace. Absent in jobs submitted before owner

@@ -15,6 +15,7 @@ import {
   RefundRule,
 } from '../domain/credits';
 import { ErrorDetail } from '../domain/issues';
+import { Overrides } from '../domain/overrides';
 import { JobSpec, NodeId, SingleJobSpec, type JobSpecInput } from '../domain/job-spec';
 import { PauseInput, RecoverInput } from '../domain/messages';
 import {
@@ -88,6 +89,7 @@ export const ErrorCode = {
   ScheduleExists: 'schedule_exists',
   NotATrainyardSchedule: 'not_a_trainyard_schedule',
   InvalidSnapshot: 'invalid_snapshot',
+  JobNotFinished: 'job_not_finished',
   // 413, 415, 416, 426, 429
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
@@ -248,6 +250,19 @@ export const JobCreated = z.object({
 });
 export type JobCreated = z.infer<typeof JobCreated>;
 
+/** POST /v1/jobs/:id/rerun: overrides of the old spec (`--set` paths → values) and the node to run again from. */
+export const RerunBody = z.strictObject({
+  /** `{ "train.config.epochs": 80 }`: the first segment names a node, else a field of the spec (src/domain/overrides.ts). */
+  overrides: Overrides.optional(),
+  /** Run this node and everything downstream of it again (cache off for them) even where their inputs did not change. */
+  fromNode: z.string().min(1).max(64).optional(),
+});
+export type RerunBody = z.infer<typeof RerunBody>;
+
+/** The new job a rerun started. */
+export const RerunCreated = JobCreated.extend({ rerunOf: z.string() });
+export type RerunCreated = z.infer<typeof RerunCreated>;
+
 /** Live progress of a running node, from its activity's last heartbeat (checkpoint left out). */
 export const LiveProgress = StepHeartbeat.omit({ checkpoint: true, usage: true }).extend({
   lastHeartbeatAt: z.string().optional(),
@@ -296,6 +311,8 @@ export const JobView = z.object({
   submittedAt: z.string().optional(),
   /** The schedule that started the job (its id), when a schedule did. */
   scheduledBy: z.string().optional(),
+  /** The job this one reruns (POST /v1/jobs/:id/rerun), when it is a rerun. */
+  rerunOf: z.string().optional(),
   startedAt: z.string().optional(),
   completedAt: z.string().optional(),
   specHash: z.string().optional(),
@@ -384,6 +401,8 @@ export const JobSpecView = z.object({
   pools: z.record(z.string(), z.string()),
   /** Stages, critical path and every node's dependencies, task queue and pool. */
   plan: JobPlan,
+  /** The job this one reruns (POST /v1/jobs/:id/rerun), when it is a rerun. */
+  rerunOf: z.string().optional(),
 });
 export type JobSpecView = z.infer<typeof JobSpecView>;
 
@@ -402,8 +421,24 @@ export const Artifact = z.object({
 });
 export type Artifact = z.infer<typeof Artifact>;
 
-export const ArtifactList = z.object({ artifacts: z.array(Artifact) });
+export const ArtifactList = z.object({
+  /** In key order (node, then path). */
+  artifacts: z.array(Artifact),
+  /** Set when there are more: pass it back as `pageToken` for the next page. */
+  nextPageToken: z.string().optional(),
+});
 export type ArtifactList = z.infer<typeof ArtifactList>;
+
+export const ArtifactListQuery = z.strictObject({
+  pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** From a previous page's nextPageToken. */
+  pageToken: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a token from a previous page')
+    .optional(),
+});
+export type ArtifactListQuery = z.input<typeof ArtifactListQuery>;
 
 // ---- live stream (WebSocket /stream and SSE /events: the same messages) ----
 
@@ -735,6 +770,7 @@ export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.Zod
   [ErrorDetail, 'ErrorDetail'],
   [JobLinks, 'JobLinks'],
   [JobCreated, 'JobCreated'],
+  [RerunCreated, 'RerunCreated'],
   [LiveProgress, 'LiveProgress'],
   [NodeError, 'NodeError'],
   [JobFailure, 'JobFailure'],
@@ -751,6 +787,7 @@ export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.Zod
   [JobSpecView, 'JobSpecView'],
   [Artifact, 'Artifact'],
   [ArtifactList, 'ArtifactList'],
+  [ArtifactListQuery, 'ArtifactListQuery'],
   [NodeStatusData, 'NodeStatusData'],
   [JobEndData, 'JobEndData'],
   [StreamMessage, 'StreamMessage'],
@@ -786,6 +823,7 @@ export const REQUEST_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.ZodT
   [Submission, 'Submission'],
   [PauseBody, 'PauseRequest'],
   [RecoverBody, 'RecoverRequest'],
+  [RerunBody, 'RerunRequest'],
   [EmptyBody, 'EmptyRequest'],
   [GrantBody, 'GrantRequest'],
   [ScheduleCreate, 'ScheduleCreate'],

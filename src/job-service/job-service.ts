@@ -4,6 +4,7 @@
 // of its own beyond a sub-second reuse of status reads (everything lives in Temporal). Its parts:
 //   submission.ts  prepare, snapshot, idempotency, credits reservation, start
 //   status.ts      the status read model (job-view.ts projects), job folder, snapshot, spec view
+//   rerun.ts       a finished job started again as a new job, with overrides (the cache reuses)
 //   control.ts     pause / resume / recover / cancel / terminate
 //   listing.ts     pages of job summaries from visibility
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
@@ -19,6 +20,7 @@ import { JobControl } from './control';
 import { listJobs } from './listing';
 import { describeJob } from './lookup';
 import { JobStatusReads } from './status';
+import { rerunJob, type RerunInput } from './rerun';
 import { JobSubmission, type SubmitOptions } from './submission';
 import type { ListJobsOptions, OwnerScope, SubmitResult } from './types';
 
@@ -53,6 +55,14 @@ export class JobService {
   }
   submitJob(specOrSingleJob: unknown, opts: SubmitOptions): Promise<SubmitResult> {
     return this.submission.submitJob(specOrSingleJob, opts);
+  }
+  /** A finished job started again as a new job (overrides applied; unchanged nodes hit the step cache). */
+  rerunJob(
+    jobId: string,
+    input: RerunInput,
+    opts: { owner: string; scope: OwnerScope },
+  ): Promise<SubmitResult & { rerunOf: string }> {
+    return rerunJob(this, jobId, input, opts);
   }
 
   // Reads

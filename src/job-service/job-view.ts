@@ -78,6 +78,7 @@ export function buildJobView(
     specHash: typeof memo.specHash === 'string' ? memo.specHash : undefined,
     submittedAt: typeof memo.submittedAt === 'string' ? memo.submittedAt : undefined,
     ...(typeof memo.scheduledBy === 'string' && { scheduledBy: memo.scheduledBy }),
+    ...(typeof memo.rerunOf === 'string' && { rerunOf: memo.rerunOf }),
     workflow,
   };
   if (!progress) {

@@ -208,6 +208,7 @@ export class JobStatusReads {
       spec,
       pools: snapshot.pools,
       plan: planJob(spec, { queuePrefix: snapshot.queuePrefix, pools: snapshot.pools }),
+      ...(snapshot.rerunOf !== undefined && { rerunOf: snapshot.rerunOf }),
     };
   }
 }

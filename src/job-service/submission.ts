@@ -47,6 +47,8 @@ export interface SubmitOptions {
   owner: string;
   /** Same key + same owner → the same job (a deterministic workflow id), even across API restarts. */
   idempotencyKey?: string;
+  /** The job this one reruns (src/job-service/rerun.ts): recorded in the snapshot and the memo. */
+  rerunOf?: string;
 }
 
 /** `job-` + the first 32 hex chars of sha256(owner + NUL + key). */
@@ -195,7 +197,10 @@ export class JobSubmission {
     const { submitted, spec } = this.prepare(specOrSingleJob, opts.owner);
     const jobId =
       opts.idempotencyKey !== undefined ? idempotentJobId(opts.owner, opts.idempotencyKey) : `job-${randomUUID()}`;
-    const snapshot = this.buildSnapshot(jobId, opts.owner, submitted, spec);
+    const snapshot: JobSnapshot = {
+      ...this.buildSnapshot(jobId, opts.owner, submitted, spec),
+      ...(opts.rerunOf !== undefined && { rerunOf: opts.rerunOf }),
+    };
     if (opts.idempotencyKey !== undefined) {
       // A closed job would otherwise be started again under the same id (the default reuse policy).
       const existing = await this.existingJob(jobId, snapshot.specHash);

@@ -17,6 +17,7 @@ import {
   type ClientErrorCode,
   type AccountView,
   type ArtifactList,
+  type ArtifactListQuery,
   type CacheList,
   type CachePurgeResult,
   type ControlOutcome,
@@ -32,6 +33,8 @@ import {
   type LedgerEntry,
   type ListJobsQuery,
   type NodeMetrics,
+  type RerunBody,
+  type RerunCreated,
   type ScheduleBackfill,
   type ScheduleCreate,
   type ScheduleOutcome,
@@ -304,6 +307,14 @@ export class TrainyardClient {
     return (await this.call('recoverJob', { params: { id }, body })).body;
   }
 
+  /**
+   * Starts a NEW job from a finished job's snapshot with `overrides` (`{ 'train.config.epochs': 80 }`);
+   * nodes the change does not reach are `cached` from the old job, `fromNode` and below run again.
+   */
+  async rerun(id: string, options: RerunBody = {}): Promise<RerunCreated> {
+    return (await this.call('rerunJob', { params: { id }, body: options })).body;
+  }
+
   /** Sends a control action by its route path segment (pause / resume / cancel / recover) with its body. */
   async control(id: string, action: 'pause' | 'resume' | 'cancel' | 'recover', body: unknown): Promise<ControlOutcome> {
     const route = ({ pause: 'pauseJob', resume: 'resumeJob', cancel: 'cancelJob', recover: 'recoverJob' } as const)[
@@ -414,8 +425,21 @@ export class TrainyardClient {
 
   // ---- files ----
 
+  /** Every artifact of the job, page after page (a page holds up to 1,000). */
   async listArtifacts(id: string): Promise<ArtifactList['artifacts']> {
-    return (await this.call('listArtifacts', { params: { id } })).body.artifacts;
+    const out: ArtifactList['artifacts'] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listArtifactsPage(id, pageToken === undefined ? {} : { pageToken });
+      out.push(...page.artifacts);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** One page of the job's artifacts, in key order. */
+  async listArtifactsPage(id: string, query: ArtifactListQuery = {}): Promise<ArtifactList> {
+    return (await this.call('listArtifacts', { params: { id }, query })).body;
   }
 
   /** One artifact's bytes (path relative to the job folder, "<node>/<file>"). */

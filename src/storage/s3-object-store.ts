@@ -1,8 +1,14 @@
 // The S3-compatible ObjectStore (AWS S3, MinIO, …): `s3://bucket/prefix`, key → `<prefix>/<key>`.
-// The sha256 travels as user metadata (x-amz-meta-sha256) and the media type as Content-Type, both
-// set when the object is written; stat/list read them back (HEAD), never re-hash. A PUT and a
-// completed multipart upload are atomic on S3: no reader ever sees a partial object under its key,
-// and an upload that fails half-way leaves nothing (lib-storage aborts the multipart upload).
+// Each object's facts (sha256, size, media type) are stored when it is written and read back on
+// stat/list/openRead, never re-hashed:
+// - below PART_SIZE (one PUT): the sha256 is user metadata (x-amz-meta-sha256), known before the PUT;
+// - a multipart upload hashes while it uploads (one read of the file, not two), so the sha256 is only
+//   known after CompleteMultipartUpload. The object is created with the metadata `facts: sidecar`
+//   and the facts go into a small sidecar object, `.trainyard-facts/<key>`, that names the object's
+//   ETag. Such an object is *published* only once its sidecar exists and names its ETag: until then
+//   (a crash between the two writes, or an overwrite in flight) stat/list/openRead treat it as absent.
+// A PUT and a completed multipart upload are atomic on S3: no reader ever sees a partial object under
+// its key, and an upload that fails half-way leaves nothing (lib-storage aborts the multipart upload).
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as FS, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -19,6 +25,7 @@ import {
   S3ServiceException,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   IntegrityError,
@@ -74,16 +81,37 @@ function isNotFound(err: unknown): boolean {
   return err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404;
 }
 
-function infoFrom(
-  key: string,
-  r: { ContentLength?: number; ContentType?: string; Metadata?: Record<string, string> },
-): ObjectInfo {
+/** The metadata marker of an object whose facts are in its sidecar (a multipart upload). */
+const SIDECAR_MARKER = { facts: 'sidecar' } as const;
+
+/** A multipart object's facts, written after the upload completes; `etag` ties them to that object. */
+const StoredFacts = z.object({
+  v: z.literal(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  mediaType: z.string().min(1),
+  etag: z.string().min(1),
+});
+type StoredFacts = z.infer<typeof StoredFacts>;
+
+interface ObjectHead {
+  ContentLength?: number;
+  ContentType?: string;
+  ETag?: string;
+  Metadata?: Record<string, string>;
+}
+
+function infoFrom(key: string, r: ObjectHead): ObjectInfo {
   return {
     key,
     size: r.ContentLength ?? 0,
     sha256: r.Metadata?.sha256 ?? '',
     mediaType: r.ContentType ?? 'application/octet-stream',
   };
+}
+
+function usesSidecar(r: ObjectHead): boolean {
+  return r.Metadata?.facts === SIDECAR_MARKER.facts && !r.Metadata?.sha256;
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -129,42 +157,112 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putFile(key: string, srcPath: string, opts: PutOptions): Promise<ObjectInfo> {
-    const s3Key = this.s3Key(key);
+    const checked = checkKey(key);
+    const s3Key = this.s3Key(checked);
     const fh = await fs.open(srcPath, FS.O_RDONLY | FS.O_NOFOLLOW);
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new InvalidKeyError(`${srcPath} is not a regular file`);
-      // The sha256 must be known when the upload starts (it is the object's metadata): one read to
-      // hash, one to upload, both from the same open file.
-      const hash = createHash('sha256');
-      for await (const chunk of fh.createReadStream({ autoClose: false, start: 0, end: st.size - 1 }))
-        hash.update(chunk as Buffer);
-      const sha256 = hash.digest('hex');
-      const base = { Bucket: this.config.bucket, Key: s3Key, ContentType: opts.mediaType, Metadata: { sha256 } };
       if (st.size < PART_SIZE) {
+        // One read into memory; the sha256 of the buffer is the object's metadata.
         const buf = Buffer.alloc(st.size);
         if (st.size > 0) await fh.read(buf, 0, st.size, 0);
-        await this.client.send(new PutObjectCommand({ ...base, Body: buf, ContentLength: st.size }));
-      } else {
-        const body = fh.createReadStream({ autoClose: false, start: 0, end: st.size - 1, highWaterMark: 1 << 20 });
-        await new Upload({
-          client: this.client,
-          params: { ...base, Body: body },
-          partSize: PART_SIZE,
-          queueSize: QUEUE_SIZE,
-          leavePartsOnError: false,
-        }).done();
+        const sha256 = createHash('sha256').update(buf).digest('hex');
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.config.bucket,
+            Key: s3Key,
+            ContentType: opts.mediaType,
+            Metadata: { sha256 },
+            Body: buf,
+            ContentLength: st.size,
+          }),
+        );
+        return { key: checked, size: st.size, sha256, mediaType: opts.mediaType };
       }
-      return { key: checkKey(key), size: st.size, sha256, mediaType: opts.mediaType };
+      // Hash the bytes as they go up (one read of the file), then publish the facts in the sidecar.
+      const hash = createHash('sha256');
+      let sent = 0;
+      const tee = new Transform({
+        highWaterMark: 1 << 20,
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          sent += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      const file = fh.createReadStream({ autoClose: false, start: 0, end: st.size - 1, highWaterMark: 1 << 20 });
+      file.on('error', (err) => tee.destroy(err));
+      const done = await new Upload({
+        client: this.client,
+        params: {
+          Bucket: this.config.bucket,
+          Key: s3Key,
+          ContentType: opts.mediaType,
+          Metadata: { ...SIDECAR_MARKER },
+          Body: file.pipe(tee),
+        },
+        partSize: PART_SIZE,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+      }).done();
+      // The file changed size under us: what went up is not what was asked for.
+      if (sent !== st.size) throw new Error(`${srcPath} changed while it was uploaded (${sent} of ${st.size} bytes)`);
+      const etag = 'ETag' in done ? done.ETag : undefined;
+      if (!etag) throw new Error(`the S3 server returned no ETag for the multipart upload of ${s3Key}`);
+      const facts: StoredFacts = { v: 1, sha256: hash.digest('hex'), size: st.size, mediaType: opts.mediaType, etag };
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: this.factsKey(checked),
+          Body: JSON.stringify(facts),
+          ContentType: 'application/json',
+        }),
+      );
+      return { key: checked, size: st.size, sha256: facts.sha256, mediaType: opts.mediaType };
     } finally {
       await fh.close();
     }
   }
 
+  /** Where a multipart object's facts live: beside the store's other bookkeeping, never listed. */
+  private factsKey(checkedKey: string): string {
+    return this.reservedKey(`facts/${checkedKey}`);
+  }
+
+  /** A multipart object's facts, or undefined when its sidecar is missing or names another object (not published). */
+  private async sidecarFacts(checkedKey: string, etag: string | undefined): Promise<StoredFacts | undefined> {
+    let text: string;
+    try {
+      const r = await this.client.send(
+        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.factsKey(checkedKey) }),
+      );
+      text = await (r.Body as { transformToString(): Promise<string> }).transformToString();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    let parsed: ReturnType<typeof StoredFacts.safeParse>;
+    try {
+      parsed = StoredFacts.safeParse(JSON.parse(text));
+    } catch {
+      return undefined;
+    }
+    return parsed.success && parsed.data.etag === etag ? parsed.data : undefined;
+  }
+
+  /** The facts of a HEAD or GET answer: from its metadata, or its sidecar; undefined = not published. */
+  private async factsOf(checkedKey: string, r: ObjectHead, size = r.ContentLength): Promise<ObjectInfo | undefined> {
+    if (!usesSidecar(r)) return infoFrom(checkedKey, { ...r, ContentLength: size });
+    const facts = await this.sidecarFacts(checkedKey, r.ETag);
+    if (!facts || facts.size !== size) return undefined;
+    return { key: checkedKey, size: facts.size, sha256: facts.sha256, mediaType: facts.mediaType };
+  }
+
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.s3Key(key) }));
-      return infoFrom(checkKey(key), r);
+      return await this.factsOf(checkKey(key), r);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -202,7 +300,11 @@ export class S3ObjectStore implements ObjectStore {
     const ranged = range.start !== undefined || range.end !== undefined;
     const r = await this.getObject(key, ranged ? `bytes=${range.start ?? 0}-${range.end ?? ''}` : undefined);
     const total = r.ContentRange ? Number(/\/(\d+)$/.exec(r.ContentRange)?.[1]) : r.ContentLength;
-    const info = infoFrom(checkKey(key), { ...r, ContentLength: total });
+    const info = await this.factsOf(checkKey(key), r, total);
+    if (!info) {
+      (r.Body as Readable).destroy();
+      throw new ObjectNotFoundError(key);
+    }
     return { info, stream: r.Body as Readable };
   }
 
@@ -279,6 +381,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.s3Key(key) }));
+    // The sidecar goes after the object: a crash in between leaves an orphan sidecar, never a visible object without facts.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.factsKey(checkKey(key)) }));
   }
 
   async check(): Promise<void> {

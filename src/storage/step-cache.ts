@@ -14,8 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ArtifactRef, StepOutput } from '../domain/step-io';
 import type { CacheEntryView, CacheOutcome, EffectiveCache } from '../domain/step-cache';
+import { DatasetConfig } from '../domain/node-types';
 import { canonicalJson } from '../sdk/spec-hash';
 import { NODE_LOG, NODE_METRICS, type Artifacts } from './artifacts';
+import { datasetSourceFile, fileSha256 } from './data-files';
 import { checkKey } from './object-store';
 
 export const CACHE_ROOT = '_cache';
@@ -49,6 +51,12 @@ export function reportOnly(name: string): boolean {
   );
 }
 
+/** What a key needs of an upstream output: each artifact's and ref's name and sha256 (a StepOutput, or a cache entry). */
+export interface UpstreamFacts {
+  artifacts: readonly { name: string; sha256: string }[];
+  refs?: Record<string, { name: string; sha256: string }>;
+}
+
 /** Everything a key is made of (computed by the cache activity from the step's input). */
 export interface CacheKeyParts {
   nodeType: string;
@@ -57,7 +65,7 @@ export interface CacheKeyParts {
   params?: unknown;
   template?: string;
   /** For each direct parent: the sha256 of every artifact and ref it passes on (report-only ones left out). */
-  upstream: Record<string, StepOutput>;
+  upstream: Record<string, UpstreamFacts>;
   /** Bytes a step reads from outside the store (a dataset's source file): their sha256. */
   sources?: Record<string, string>;
   /** `select`: the candidates' ids, statuses and params (not their GPU time, which varies). */
@@ -89,6 +97,48 @@ export function cacheKeyOf(p: CacheKeyParts): string {
     candidates: p.candidates,
   };
   return createHash('sha256').update(canonicalJson(material), 'utf8').digest('hex');
+}
+
+/** A node as its key sees it: the step input the workflow builds (or, for the plan, the spec and upstream entries). */
+export interface KeyInput {
+  nodeType: string;
+  config: unknown;
+  params?: unknown;
+  /** A command node's step template. */
+  template?: string;
+  upstream: Record<string, UpstreamFacts>;
+  /** `select`: its candidates (ids, statuses and params enter the key). */
+  candidates?: readonly { nodeId: string; status: string; params?: unknown }[];
+}
+
+/**
+ * A node's key: step type + implementation version + cache version + canonical config (+ params and
+ * template) + the sha256 of every upstream artifact (+ a dataset's source file, read under
+ * `dataRoot`). One computation for the cache activity and the plan's prediction.
+ */
+export async function stepCacheKey(i: KeyInput, version: string, dataRoot: string): Promise<string> {
+  let sources: Record<string, string> | undefined;
+  if (i.nodeType === 'dataset') {
+    const cfg = DatasetConfig.parse(i.config);
+    sources = { data: await fileSha256(datasetSourceFile(cfg, dataRoot)) };
+  }
+  return cacheKeyOf({
+    nodeType: i.nodeType,
+    version,
+    config: i.config,
+    params: i.params,
+    template: i.template,
+    upstream: i.upstream,
+    sources,
+    candidates: i.candidates?.map((c) => ({ nodeId: c.nodeId, status: c.status, params: c.params })),
+  });
+}
+
+/** What a live entry holds, without copying anything (the plan's prediction). */
+export interface EntryFacts extends UpstreamFacts {
+  jobId: string;
+  nodeId: string;
+  storedAt: string;
 }
 
 interface StoredRef {
@@ -199,11 +249,8 @@ export class StepCache {
     nodeId: string;
     upstream: Record<string, StepOutput>;
   }): Promise<StepOutput | undefined> {
-    const e = await this.read(o.owner, o.key);
+    const e = await this.live(o.owner, o.key);
     if (!e) return undefined;
-    if (e.expiresAt !== undefined && Date.parse(e.expiresAt) <= this.now()) return undefined;
-    for (const r of [...e.artifacts, ...Object.values(e.refs)])
-      if (!(await this.store.objects.stat(this.objectKey(o.owner, r.sha256)))) return undefined;
     const place = async (r: StoredRef, name: string): Promise<ArtifactRef> => {
       const info = await this.copy(
         this.objectKey(o.owner, r.sha256),
@@ -229,6 +276,22 @@ export class StepCache {
       from: { jobId: e.jobId, nodeId: e.nodeId, storedAt: e.storedAt },
     };
     return { summary: e.summary, artifacts, ...(Object.keys(refs).length && { refs }), cache };
+  }
+
+  /** The entry under `key` when it would serve a hit now: present, not expired, every object still there. */
+  private async live(owner: string, key: string): Promise<StoredEntry | undefined> {
+    const e = await this.read(owner, key);
+    if (!e) return undefined;
+    if (e.expiresAt !== undefined && Date.parse(e.expiresAt) <= this.now()) return undefined;
+    for (const r of [...e.artifacts, ...Object.values(e.refs)])
+      if (!(await this.store.objects.stat(this.objectKey(owner, r.sha256)))) return undefined;
+    return e;
+  }
+
+  /** What a lookup of `key` would hit now (its source and artifacts' sha256s), copying nothing. */
+  async peek(owner: string, key: string): Promise<EntryFacts | undefined> {
+    const e = await this.live(owner, key);
+    return e && { jobId: e.jobId, nodeId: e.nodeId, storedAt: e.storedAt, artifacts: e.artifacts, refs: e.refs };
   }
 
   /** An owner's entries, oldest first. */

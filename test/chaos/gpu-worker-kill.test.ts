@@ -1,5 +1,6 @@
 // SIGKILL the GPU worker process mid-`train`: the step's heartbeat times out, Temporal retries it on
 // a new GPU worker, which resumes from the checkpoint in the last heartbeat; the job completes.
+import { storageFromConfig } from '../../src/storage';
 import path from 'node:path';
 import { jobServiceConfigFrom } from '../../src/job-service/config';
 import { JobService } from '../../src/job-service/job-service';
@@ -72,8 +73,8 @@ describe('GPU worker killed mid-train', () => {
       const [killed, replacement] = [gpus[0]!.child.pid, gpus[1]!.child.pid];
       expect(replacement).not.toBe(killed);
       expect(train.output?.meta?.worker).toMatch(new RegExp(`^${replacement}@`));
-      const artifacts = checkArtifacts(
-        config.artifactRoot,
+      const artifacts = await checkArtifacts(
+        storageFromConfig(config).artifacts.objects,
         view.nodes.map((n) => n.output),
       );
       expect(artifacts.problems).toEqual([]);

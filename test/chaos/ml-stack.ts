@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { storageFromConfig } from '../../src/storage';
+import { ObjectNotFoundError, type ObjectStore } from '../../src/storage/object-store';
 import { loadConfig, type Config } from '../../src/config';
 import type { JobSpecInput } from '../../src/domain/job-spec';
 import type { ArtifactRef, StepOutput } from '../../src/domain/step-io';
@@ -143,11 +144,11 @@ export async function startGpuWorkerProcess(env: Record<string, string>, timeout
   return { child, output, exited };
 }
 
-/** Every artifact a node output references exists and has the recorded sha256 and size. */
-export function checkArtifacts(
-  artifactRoot: string,
+/** Every artifact a node output references exists in `store` and has the recorded sha256 and size. */
+export async function checkArtifacts(
+  store: ObjectStore,
   outputs: (StepOutput | undefined)[],
-): { checked: number; problems: string[] } {
+): Promise<{ checked: number; problems: string[] }> {
   const refs = new Map<string, ArtifactRef>();
   for (const o of outputs) {
     if (!o) continue;
@@ -156,12 +157,13 @@ export function checkArtifacts(
   }
   const problems: string[] = [];
   for (const ref of refs.values()) {
-    const file = path.join(artifactRoot, ref.path);
-    if (!fs.existsSync(file)) {
-      problems.push(`${ref.path}: missing`);
+    let bytes: Buffer;
+    try {
+      bytes = await store.get(ref.path);
+    } catch (err) {
+      problems.push(`${ref.path}: ${err instanceof ObjectNotFoundError ? 'missing' : (err as Error).message}`);
       continue;
     }
-    const bytes = fs.readFileSync(file);
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== ref.sha256)
       problems.push(`${ref.path}: sha256 ${sha.slice(0, 12)}… ≠ recorded ${ref.sha256.slice(0, 12)}…`);

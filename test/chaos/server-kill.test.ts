@@ -1,6 +1,7 @@
 // SIGKILL the Temporal dev server mid-job and restart it on the same SQLite file and port: every job
 // completes, none is lost, and every artifact a node reports matches its file (sha256 + size), so
 // at-least-once re-execution of a step left nothing inconsistent behind.
+import { storageFromConfig } from '../../src/storage';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,8 +97,8 @@ describe('Temporal dev server killed mid-job', () => {
       expect((await client.workflow.count(`JobOwner = "${owner}"`)).count).toBe(JOBS);
 
       const views = await Promise.all(ids.map((id) => sdk.getJobStatus(id)));
-      const artifacts = checkArtifacts(
-        config.artifactRoot,
+      const artifacts = await checkArtifacts(
+        storageFromConfig(config).artifacts.objects,
         views.flatMap((v) => v.nodes.map((n) => n.output)),
       );
       const executions = views.flatMap((v) => v.nodes.map((n) => n.attempts)).reduce((a, b) => a + b, 0);

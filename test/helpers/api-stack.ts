@@ -13,8 +13,16 @@ import { queueNames } from '../../src/domain/task-queues';
 import { createGpuWorkers } from '../../workers/gpu-workers';
 import { createWorkflowActivities } from '../../workers/workflow-activities';
 import { discoverGpus } from '../../src/gpu/discovery';
+import { JobView } from '../../src/http/contracts';
 import { OpenApiResponseCheck } from './openapi-check';
-import { installTestRuntime, startTestTemporal, uniqueId, workflowBundle, type TestTemporal } from './temporal';
+import {
+  installTestRuntime,
+  startTestTemporal,
+  uniqueId,
+  waitFor,
+  workflowBundle,
+  type TestTemporal,
+} from './temporal';
 
 export const KEYS = {
   alice: 'alice-key-0123456789',
@@ -154,6 +162,19 @@ export function irisPipeline(name = 'iris-api', extra: Record<string, unknown> =
       { id: 'eval', type: 'evaluate', dependsOn: ['train'] },
     ],
   };
+}
+
+/** The job's view once it has ended (completed, failed or cancelled), polled through the API. */
+export async function jobEnd(s: ApiStack, id: string, key: string, timeoutMs = 120_000): Promise<JobView> {
+  return JobView.parse(
+    await waitFor(
+      async () => {
+        const r = await apiCall(s, 'GET', `/v1/jobs/${id}`, key);
+        return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+      },
+      { timeoutMs, intervalMs: 300, what: `job ${id}` },
+    ),
+  );
 }
 
 /** One request to the stack's API: status, body (JSON when it parses), headers. */

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createStepSandbox, type StepSandbox } from '../../activities/sandbox';
 import { unreachableBy } from '../../activities/sandbox/probe';
-import { SAMPLES_DIR } from '../../activities/ml/datasets';
+import { SAMPLES_DIR } from '../../src/storage/data-files';
 import { inheritedStepEnv, loadConfig, type SandboxConfig } from '../../src/config';
 import type { StepLimits } from '../../src/domain/step-limits';
 

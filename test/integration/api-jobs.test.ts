@@ -162,6 +162,28 @@ describe('jobs over HTTP', () => {
     const dl = await fetch(`${s.api.url}${one.url}`, { headers: { 'x-api-key': KEYS.alice } });
     expect(dl.status).toBe(200);
     expect((await dl.arrayBuffer()).byteLength).toBe(one.size);
+    // Pages of 2 in key order, followed to the end, are the whole listing; a bad token or size is a 400 naming it.
+    expect(arts.body.artifacts.length).toBeGreaterThan(2);
+    expect(arts.body.nextPageToken).toBeUndefined();
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call(
+        'GET',
+        `/v1/jobs/${jobId}/artifacts?pageSize=2${token ? `&pageToken=${token}` : ''}`,
+        KEYS.alice,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.artifacts.length).toBeLessThanOrEqual(2);
+      paged.push(...page.body.artifacts.map((a: any) => a.path));
+      token = page.body.nextPageToken;
+    } while (token);
+    expect(paged).toEqual(arts.body.artifacts.map((a: any) => a.path));
+    for (const q of ['pageSize=0', 'pageSize=1001', 'pageToken=not%2Fa%2Ftoken', 'pageToken=Li4vLi4vZXRj'])
+      expect(await call('GET', `/v1/jobs/${jobId}/artifacts?${q}`, KEYS.alice)).toMatchObject({
+        status: 400,
+        body: { error: { details: [{ path: `query.${q.split('=')[0]}` }] } },
+      });
     const escape = await call('GET', `/v1/jobs/${jobId}/artifacts/..%2F..%2Fetc%2Fpasswd`, KEYS.alice);
     expect([400, 404]).toContain(escape.status);
     const logs = await call('GET', `/v1/jobs/${jobId}/logs?node=train`, KEYS.alice);

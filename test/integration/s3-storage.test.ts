@@ -1,10 +1,13 @@
 // The storage contract on a real S3-compatible server (MinIO, a separate process), plus what only
 // S3 shows: a missing bucket or refused credentials named by check(), multipart uploads, the
 // chunked log sink's cross-process visibility.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { ChunkedLogSink } from '../../src/storage/chunked-log-sink';
-import { StoreUnavailableError } from '../../src/storage/object-store';
+import { ObjectNotFoundError, StoreUnavailableError } from '../../src/storage/object-store';
 import { S3ObjectStore } from '../../src/storage/s3-object-store';
 import { minioAvailable, startTestMinio, type TestMinio } from '../helpers/minio';
 import { storageContract } from '../helpers/storage-contract';
@@ -40,9 +43,44 @@ run('S3 (MinIO)', () => {
     await fs.writeFile(file, bytes);
     const info = await objects.putFile('runs/big/n/ckpt.bin', file, { mediaType: 'application/octet-stream' });
     expect(info.size).toBe(bytes.length);
+    expect(info.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     const back = path.join(m.tmpDir, 'back.bin');
     await objects.download('runs/big/n/ckpt.bin', back, info.sha256);
     expect((await fs.readFile(back)).equals(bytes)).toBe(true);
+    // The facts (hashed during the upload, kept in a sidecar) read back on stat, list and ranged reads.
+    expect(await objects.stat('runs/big/n/ckpt.bin')).toEqual(info);
+    expect((await objects.list('runs/big')).objects).toEqual([info]);
+    const { info: ranged, stream } = await objects.openRead('runs/big/n/ckpt.bin', { start: 4096, end: 4096 });
+    expect(ranged).toEqual(info);
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(bytes.subarray(4096, 4097));
+  });
+
+  test('a multipart object is published only with its facts: without them, or replaced behind the store, it is absent', async () => {
+    const file = path.join(m.tmpDir, 'big2.bin');
+    await fs.writeFile(file, Buffer.alloc(20 << 20, 7));
+    const key = 'runs/facts/n/ckpt.bin';
+    const bucketKey = objects.s3Key(key);
+    await objects.putFile(key, file, { mediaType: 'application/octet-stream' });
+    const factsKey = objects.reservedKey(`facts/${key}`);
+    await expect(objects.client.send(new HeadObjectCommand({ Bucket: m.bucket, Key: factsKey }))).resolves.toBeTruthy();
+    // The same key rewritten by a multipart upload whose facts were never written (a crash between the
+    // two writes): the old sidecar names another ETag, so the object is not published.
+    await new Upload({
+      client: objects.client,
+      params: { Bucket: m.bucket, Key: bucketKey, Body: Buffer.alloc(17 << 20, 9), Metadata: { facts: 'sidecar' } },
+      partSize: 16 << 20,
+    }).done();
+    expect(await objects.stat(key)).toBeUndefined();
+    await expect(objects.openRead(key)).rejects.toThrow(ObjectNotFoundError);
+    expect((await objects.list('runs/facts')).objects).toEqual([]);
+    // Written again through the store: published; deleted: object and sidecar both gone.
+    const again = await objects.putFile(key, file, { mediaType: 'application/octet-stream' });
+    expect(await objects.stat(key)).toEqual(again);
+    await objects.delete(key);
+    expect(await objects.stat(key)).toBeUndefined();
+    await expect(objects.client.send(new HeadObjectCommand({ Bucket: m.bucket, Key: factsKey }))).rejects.toThrow();
   });
 
   test('check() says when the bucket does not exist, and when the credentials are wrong', async () => {

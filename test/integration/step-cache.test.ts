@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
-import { JobView } from '../../src/http/contracts';
-import { KEYS, apiCall, startApiStack, type ApiStack } from '../helpers/api-stack';
+import type { JobView } from '../../src/http/contracts';
+import { KEYS, apiCall, jobEnd, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { runCli } from '../helpers/cli';
-import { waitFor } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let s: ApiStack;
@@ -24,16 +23,7 @@ const example = () => YAML.parse(fs.readFileSync(path.join(ROOT, 'examples/cache
 async function run(spec: unknown, key = KEYS.alice): Promise<JobView> {
   const created = await apiCall(s, 'POST', '/v1/jobs', key, spec);
   expect(created.status).toBe(201);
-  const id: string = created.body.id;
-  return JobView.parse(
-    await waitFor(
-      async () => {
-        const r = await apiCall(s, 'GET', `/v1/jobs/${id}`, key);
-        return ['completed', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 300, what: `job ${id}` },
-    ),
-  );
+  return jobEnd(s, created.body.id, key);
 }
 
 const statuses = (v: JobView) => Object.fromEntries(v.nodes.map((n) => [n.id, n.status]));

@@ -1,19 +1,20 @@
 // Faults on the production topology, with jobs in flight on the real worker processes:
 //  - temporal-server SIGKILLed mid-job and started again → every job completes, none lost, every
-//    artifact a node reports matches its file (at-least-once re-execution left nothing inconsistent);
+//    artifact a node reports matches its object in the S3 store (at-least-once re-execution left nothing inconsistent);
 //  - PostgreSQL stopped hard (immediate: no checkpoint, crash recovery on start) and started again
 //    → the server and the workers reconnect by themselves and every job completes.
-import path from 'node:path';
 import { startPostgres, stopPostgres } from '../../deploy/prod-local/postgres';
 import { running, stopDaemon } from '../../deploy/prod-local/processes';
-import { startTemporalServer, waitTemporal } from '../../deploy/prod-local/topology';
+import { startTemporalServer, storeConfigOf, waitTemporal } from '../../deploy/prod-local/topology';
+import { S3ObjectStore } from '../../src/storage/s3-object-store';
 import { checkArtifacts, pipeline } from '../chaos/ml-stack';
 import { waitFor } from '../helpers/temporal';
 import { api, prod, sleepJob } from './prod-env';
 
 const { state, topo, keys } = prod();
 const alice = api(state, keys.alice!);
-const artifactRoot = path.join(topo.composeVars.TRAINYARD_HOME!, 'artifacts');
+// The services' store: the topology's MinIO, as their compose environment names it.
+const store = new S3ObjectStore(storeConfigOf(topo));
 const run = Date.now().toString(36);
 
 interface View {
@@ -84,8 +85,8 @@ describe('production topology: faults', () => {
     const views = await allFinished(ids);
     expect(views.map((v) => v.status)).toEqual(ids.map(() => 'completed'));
     expect(await countTagged(tag)).toBe(ids.length);
-    const artifacts = checkArtifacts(
-      artifactRoot,
+    const artifacts = await checkArtifacts(
+      store,
       views.flatMap((v) => v.nodes.map((n) => n.output)),
     );
     expect(artifacts.problems).toEqual([]);
@@ -107,9 +108,11 @@ describe('production topology: faults', () => {
     expect(views.map((v) => v.status)).toEqual(ids.map(() => 'completed'));
     expect(await countTagged(tag)).toBe(ids.length);
     expect(
-      checkArtifacts(
-        artifactRoot,
-        views.flatMap((v) => v.nodes.map((n) => n.output)),
+      (
+        await checkArtifacts(
+          store,
+          views.flatMap((v) => v.nodes.map((n) => n.output)),
+        )
       ).problems,
     ).toEqual([]);
     // Nothing had to be restarted: the same server and worker processes carried on.

@@ -106,7 +106,9 @@ function listeningAddresses(pid: number): string[] {
               .reverse()
               .map((b) => parseInt(b, 16))
               .join('.')
-          : hex!,
+          : hex === '00000000000000000000000001000000'
+            ? '::1' // IPv6 loopback (MinIO listens on both loopbacks)
+            : hex!,
       );
     }
   }
@@ -114,7 +116,7 @@ function listeningAddresses(pid: number): string[] {
 }
 
 describe('production topology: network', () => {
-  it('when the listening sockets of the server, the UI, the API and PostgreSQL are read, then every one is on 127.0.0.1', () => {
+  it('when the listening sockets of the server, the UI, MinIO, the API and PostgreSQL are read, then every one is on loopback', () => {
     const pgPid = Number(fs.readFileSync(path.join(topo.pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // The processes running now (a fault test may have restarted the server since prod:local started it).
     const pids: Record<string, number> = { postgres: pgPid };
@@ -125,8 +127,9 @@ describe('production topology: network', () => {
     expect(seen['temporal-ui']!.length).toBeGreaterThanOrEqual(1);
     expect(seen.api!.length).toBeGreaterThanOrEqual(1);
     expect(seen.postgres!.length).toBeGreaterThanOrEqual(1);
+    expect(seen.minio!.length).toBeGreaterThanOrEqual(1);
     for (const [name, addrs] of Object.entries(seen))
-      for (const a of addrs) expect(`${name} ${a}`).toBe(`${name} 127.0.0.1`);
+      for (const a of addrs) expect(`${name} ${a === '::1' ? '127.0.0.1' : a}`).toBe(`${name} 127.0.0.1`);
   });
 
   it('when the Web UI is asked for the namespaces, then it answers from the server (its own mTLS client certificate)', async () => {

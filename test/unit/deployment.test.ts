@@ -9,13 +9,21 @@ import { SA, SEARCH_ATTRIBUTE_CLI_ARGS } from '../../src/domain/search-attribute
 const root = path.resolve(__dirname, '..', '..');
 const compose = readCompose();
 /** What a compose run needs set (the `${VAR:?…}` variables); everything else takes its default. */
-const required = { TRAINYARD_BUILD_ID: 'b1', TRAINYARD_DOCS_PASSWORD: 'pw', POSTGRES_PASSWORD: 'pg' };
+const required = {
+  TRAINYARD_BUILD_ID: 'b1',
+  TRAINYARD_DOCS_PASSWORD: 'pw',
+  POSTGRES_PASSWORD: 'pg',
+  TRAINYARD_S3_ACCESS_KEY: 'ak',
+  TRAINYARD_S3_SECRET_KEY: 'sk',
+};
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, the schema job, Temporal, its setup and UI, the API and both worker kinds', () => {
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining([
         'postgresql',
+        'minio',
+        'store-setup',
         'temporal-schema',
         'temporal',
         'temporal-setup',
@@ -39,8 +47,29 @@ describe('docker-compose.yml', () => {
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(env.TEMPORAL_TLS_CA).toBe('/run/trainyard/tls/ca.pem');
       expect(env.TEMPORAL_TLS_CERT).toMatch(/^\/run\/trainyard\/tls\/client-(api|worker)\.pem$/);
-      expect(env.TRAINYARD_ARTIFACT_ROOT).toBe('/var/lib/trainyard/artifacts');
     }
+  });
+
+  it('when a Trainyard service is interpolated with defaults, then its artifacts go to the S3 store and it shares no volume', () => {
+    for (const name of trainyardServices(compose)) {
+      const { env } = serviceCommand(name, required, compose);
+      expect(env.TRAINYARD_ARTIFACT_STORE).toBe('s3://trainyard/artifacts');
+      expect(env.AWS_ENDPOINT_URL).toBe('http://minio:9000');
+      expect([env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY]).toEqual(['ak', 'sk']);
+      expect(env.TRAINYARD_ARTIFACT_ROOT).toBeUndefined();
+      const svc = compose.services[name] as { volumes?: string[]; depends_on?: Record<string, unknown> };
+      // Only read-only mounts (certificates, input datasets): nothing a service writes is shared.
+      for (const v of svc.volumes ?? []) expect(v).toMatch(/:ro$/);
+      expect(Object.keys(svc.depends_on ?? {})).toContain('store-setup');
+    }
+    const setup = compose.services['store-setup'] as { entrypoint: string[] };
+    expect(setup.entrypoint).toEqual(['mc', 'mb', '--ignore-existing', 'store/trainyard']);
+  });
+
+  it('when the store credentials are not set, then no Trainyard service can be interpolated', () => {
+    const { TRAINYARD_S3_SECRET_KEY: _unset, ...rest } = required;
+    for (const name of trainyardServices(compose))
+      expect(() => serviceCommand(name, rest, compose)).toThrow(/TRAINYARD_S3_SECRET_KEY/);
   });
 
   it('when a Trainyard service is run, then its entry file exists (the command names a real file)', () => {
@@ -53,9 +82,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('when the build id is not set, then a worker service cannot be interpolated (versioned workers need it)', () => {
-    expect(() => serviceCommand('cpu-worker', { TRAINYARD_DOCS_PASSWORD: 'pw' }, compose)).toThrow(
-      /TRAINYARD_BUILD_ID/,
-    );
+    const { TRAINYARD_BUILD_ID: _unset, ...rest } = required;
+    expect(() => serviceCommand('cpu-worker', rest, compose)).toThrow(/TRAINYARD_BUILD_ID/);
   });
 });
 

@@ -223,6 +223,49 @@ def test_recover_job_from_node(client):
     assert final.node("data").executions == 1  # completed outputs reused
 
 
+def test_rerun_job_with_an_override_reuses_the_unchanged_nodes(client):
+    # A failed job (its command exits 3, not retried) with the step cache on; the rerun fixes the command.
+    spec = {
+        "name": "rerun-py",
+        "cache": True,
+        "nodes": [
+            {"id": "data", "type": "dataset", "config": {"name": "iris"}},
+            {"id": "step", "type": "command", "dependsOn": ["data"], "config": {"command": ["python3", "-c", "import sys; sys.exit(3)"], "nonRetryableExitCodes": [3]}},
+        ],
+    }
+    old = client.wait(trainyard.submit(spec).id, timeout=120)
+    assert old.status == "failed"
+    assert old.node("data").status == "completed"
+    with pytest.raises(ConflictError):  # a running job cannot be rerun
+        slow = trainyard.submit({"name": "rerun-py-slow", "nodes": [{"id": "s", "type": "command", "config": {"command": ["python3", "-c", "import time; time.sleep(60)"]}}]}).id
+        try:
+            wait_for(lambda msg: getattr(msg, "node_id", None) == "s" and getattr(msg, "status", None) == "running", client, slow)
+            trainyard.rerun_job(slow)
+        finally:
+            trainyard.cancel_job(slow)
+    with pytest.raises(SpecValidationError) as bad:
+        trainyard.rerun_job(old.id, from_node="nope")
+    assert bad.value.paths == ["fromNode"]
+
+    created = trainyard.rerun_job(old.id, {"step.config.command": ["python3", "-c", "print('fixed')"]})
+    assert created.rerunOf == old.id and created.id != old.id
+    new = client.wait(created.id, timeout=120)
+    assert new.status == "completed"
+    assert new.rerunOf == old.id
+    assert new.node("data").status == "cached"
+    assert new.node("data").output.cache.from_.jobId == old.id
+    assert new.node("step").status == "completed"
+
+    # from_node: the step runs again though nothing changed; async client too.
+    async def again():
+        async with AsyncClient(client.url, client.api_key) as ac:
+            return await ac.rerun_job(new.id, from_node="step")
+
+    forced = client.wait(asyncio.run(again()).id, timeout=120)
+    assert forced.rerunOf == new.id
+    assert forced.node("data").status == "cached" and forced.node("step").status == "completed"
+
+
 def test_job_definition_execute_and_execute_async(client):
     data = Job(job_type=JobType.DATASET, config={"name": "iris"}, id="data")
     train = Job(job_type=JobType.COMMAND, id="train", dependencies=[data], config={"command": ["python3", "{scripts}/train_softmax.py"]}, params={"epochs": 5})

@@ -29,6 +29,7 @@ _LAZY = {
     "pause_job": "trainyard.api",
     "resume_job": "trainyard.api",
     "recover_job": "trainyard.api",
+    "rerun_job": "trainyard.api",
     "list_jobs": "trainyard.api",
     "watch": "trainyard.api",
     "wait": "trainyard.api",

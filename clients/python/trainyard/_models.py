@@ -46,6 +46,15 @@ class ArtifactList(BaseModel):
         extra='ignore',
     )
     artifacts: list[Artifact]
+    nextPageToken: Optional[str] = None
+
+
+class ArtifactListQuery(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    pageSize: int = Field(..., ge=1, le=1000)
+    pageToken: Optional[str] = Field(None, max_length=4096, pattern='^[A-Za-z0-9_-]+$')
 
 
 class Cost(BaseModel):
@@ -210,6 +219,24 @@ class CriticalPath(BaseModel):
     nodes: list[str]
 
 
+class From(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    jobId: str
+    nodeId: str
+    storedAt: str
+
+
+class Cache(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    from_: Optional[From] = Field(None, alias='from')
+    key: Optional[str] = None
+    prediction: Literal['hit', 'miss', 'unknown']
+
+
 class Trial1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
@@ -223,7 +250,7 @@ class Ttl(RootModel[str]):
     root: str = Field(..., max_length=32)
 
 
-class Cache(BaseModel):
+class Cache1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
@@ -235,7 +262,7 @@ class Metadata(RootModel[str]):
     root: str = Field(..., max_length=1024)
 
 
-class Cache1(BaseModel):
+class Cache2(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
@@ -529,16 +556,7 @@ class Artifact1(BaseModel):
     uri: str
 
 
-class From(BaseModel):
-    model_config = ConfigDict(
-        extra='ignore',
-    )
-    jobId: str
-    nodeId: str
-    storedAt: str
-
-
-class Cache2(BaseModel):
+class Cache3(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
@@ -599,7 +617,7 @@ class Output(BaseModel):
         extra='ignore',
     )
     artifacts: list[Artifact1]
-    cache: Optional[Cache2] = None
+    cache: Optional[Cache3] = None
     meta: Optional[Meta] = None
     refs: Optional[dict[str, Refs]] = None
     summary: dict[str, Any]
@@ -657,7 +675,7 @@ class NodeView(BaseModel):
     waitingFor: Optional[WaitingFor] = None
 
 
-class Cache3(BaseModel):
+class Cache4(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
@@ -718,7 +736,7 @@ class Node3(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    cache: Optional[Union[bool, Cache3]] = None
+    cache: Optional[Union[bool, Cache4]] = None
     config: dict[str, Any]
     configPath: Optional[str] = Field(None, max_length=512, min_length=1)
     dependsOn: list[DependsOnItem] = Field(..., max_length=1000)
@@ -772,7 +790,7 @@ class ParsedJobSpec(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    cache: Optional[Union[bool, Cache3]] = None
+    cache: Optional[Union[bool, Cache4]] = None
     description: Optional[str] = Field(None, max_length=4000)
     failurePolicy: Literal['continue', 'failFast']
     maxRecoveryAttempts: int = Field(..., ge=0, le=100)
@@ -870,6 +888,26 @@ class RecoveryRecord(BaseModel):
     fromScratch: Optional[bool] = None
     nodes: list[str]
     resumed: Optional[list[str]] = None
+
+
+class RerunCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    created: bool
+    id: str
+    links: JobLinks
+    rerunOf: str
+    specHash: str
+    status: Literal['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out']
+
+
+class RerunRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    fromNode: Optional[str] = Field(None, max_length=64, min_length=1)
+    overrides: Optional[dict[str, Any]] = None
 
 
 class ScheduleBackfill(BaseModel):
@@ -1242,7 +1280,7 @@ class Error1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    code: Literal['bad_request', 'invalid_request', 'validation_failed', 'malformed_json', 'missing_body', 'request_aborted', 'invalid_path', 'invalid_owner', 'invalid_page_token', 'invalid_idempotency_key', 'invalid_job_id', 'invalid_schedule_name', 'invalid_range', 'too_deep', 'forbidden_key', 'unauthorized', 'session_expired', 'insufficient_credits', 'forbidden', 'cross_origin', 'csrf_failed', 'route_not_found', 'job_not_found', 'node_not_found', 'artifact_not_found', 'log_not_found', 'account_not_found', 'schedule_not_found', 'docs_disabled', 'credits_disabled', 'dashboard_not_built', 'illegal_transition', 'idempotency_conflict', 'schedule_exists', 'not_a_trainyard_schedule', 'invalid_snapshot', 'payload_too_large', 'unsupported_media_type', 'range_not_satisfiable', 'upgrade_required', 'too_many_attempts', 'internal']
+    code: Literal['bad_request', 'invalid_request', 'validation_failed', 'malformed_json', 'missing_body', 'request_aborted', 'invalid_path', 'invalid_owner', 'invalid_page_token', 'invalid_idempotency_key', 'invalid_job_id', 'invalid_schedule_name', 'invalid_range', 'too_deep', 'forbidden_key', 'unauthorized', 'session_expired', 'insufficient_credits', 'forbidden', 'cross_origin', 'csrf_failed', 'route_not_found', 'job_not_found', 'node_not_found', 'artifact_not_found', 'log_not_found', 'account_not_found', 'schedule_not_found', 'docs_disabled', 'credits_disabled', 'dashboard_not_built', 'illegal_transition', 'idempotency_conflict', 'schedule_exists', 'not_a_trainyard_schedule', 'invalid_snapshot', 'job_not_finished', 'payload_too_large', 'unsupported_media_type', 'range_not_satisfiable', 'upgrade_required', 'too_many_attempts', 'internal']
     credits: Optional[Credits] = None
     details: list[ErrorDetail]
     message: str
@@ -1338,6 +1376,7 @@ class Node1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
+    cache: Optional[Cache] = None
     dependsOn: list[str]
     estimatedMs: Optional[float] = None
     gpus: int = Field(..., ge=-9007199254740991, le=9007199254740991)
@@ -1354,6 +1393,7 @@ class JobPlan(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
+    cacheHits: Optional[int] = Field(None, ge=-9007199254740991, le=9007199254740991)
     criticalPath: CriticalPath
     edgeCount: int = Field(..., ge=-9007199254740991, le=9007199254740991)
     estimatedGpuMs: Optional[float] = None
@@ -1368,7 +1408,7 @@ class Node2(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    cache: Optional[Union[bool, Cache1]] = None
+    cache: Optional[Union[bool, Cache2]] = None
     config: Optional[dict[str, Any]] = {}
     configPath: Optional[str] = Field(None, max_length=512, min_length=1)
     dependsOn: Optional[list[DependsOnItem]] = Field(
@@ -1391,7 +1431,7 @@ class JobSpec(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    cache: Optional[Union[bool, Cache]] = None
+    cache: Optional[Union[bool, Cache1]] = None
     description: Optional[str] = Field(None, max_length=4000)
     failurePolicy: Optional[Literal['continue', 'failFast']] = 'continue'
     maxRecoveryAttempts: Optional[int] = Field(3, ge=0, le=100)
@@ -1417,6 +1457,7 @@ class JobSpecView(BaseModel):
     plan: JobPlan
     pools: dict[str, str]
     queuePrefix: str
+    rerunOf: Optional[str] = None
     spec: ParsedJobSpec
     specHash: str
     submitted: JobSpec
@@ -1445,6 +1486,7 @@ class JobView(BaseModel):
     recoverableUntil: Optional[str] = None
     recoveries: list[RecoveryRecord]
     recoveryAttempts: int = Field(..., ge=-9007199254740991, le=9007199254740991)
+    rerunOf: Optional[str] = None
     runs: int = Field(..., ge=-9007199254740991, le=9007199254740991)
     scheduledBy: Optional[str] = None
     source: Literal['query', 'describe']

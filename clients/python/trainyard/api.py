@@ -61,6 +61,11 @@ def recover_job(job_id: str, from_node: Optional[str] = None) -> m.ControlOutcom
     return default_client().recover_job(job_id, from_node=from_node)
 
 
+def rerun_job(job_id: str, overrides: Optional[Mapping[str, Any]] = None, *, from_node: Optional[str] = None) -> m.RerunCreated:
+    """A new job from a finished job's spec with ``overrides``; unchanged nodes are ``cached`` from it."""
+    return default_client().rerun_job(job_id, overrides, from_node=from_node)
+
+
 def list_jobs(status=None, job_type=None, tag=None, *, recoverable: Optional[bool] = None, owner: Optional[str] = None, page_size: int = 50) -> Iterator[m.JobSummary]:
     """Iterates over the caller's jobs (all pages), e.g. ``list_jobs(status=JobStatus.RUNNING, job_type=JobType.TRAIN)``."""
     return default_client().list_jobs(status, job_type, tag, recoverable=recoverable, owner=owner, page_size=page_size)

@@ -121,6 +121,15 @@ def _parse(model: Type[T], resp: httpx.Response) -> T:
     return model.model_validate(resp.json())
 
 
+def _rerun_body(overrides: Optional[Mapping[str, Any]], from_node: Optional[str]) -> Dict[str, Any]:
+    body: Dict[str, Any] = {}
+    if overrides:
+        body["overrides"] = dict(overrides)
+    if from_node is not None:
+        body["fromNode"] = from_node
+    return body
+
+
 def _list_params(status, job_type, tag, recoverable, owner, page_size, page_token) -> Dict[str, str]:
     q: Dict[str, str] = {"pageSize": str(page_size)}
     if status is not None:
@@ -231,6 +240,12 @@ class Client:
         """Reruns failed + skipped nodes (or ``from_node`` and everything below it); completed outputs are reused."""
         return self._control(job_id, "recover", {"fromNode": from_node} if from_node else {})
 
+    def rerun_job(self, job_id: str, overrides: Optional[Mapping[str, Any]] = None, *, from_node: Optional[str] = None) -> m.RerunCreated:
+        """Starts a NEW job from a finished job's spec with ``overrides`` (``{"train.config.epochs": 80}``, the paths of
+        ``--set``); nodes the change does not reach are ``cached`` from the old job, ``from_node`` and below run again.
+        Returns ``{id, rerunOf, …}``."""
+        return _parse(m.RerunCreated, self._http.post(f"/v1/jobs/{_q(job_id)}/rerun", json=_rerun_body(overrides, from_node)))
+
     # ---- schedules (each run is a normal job of the caller) ----
 
     def create_schedule(self, name: str, job: Optional[Mapping[str, Any]] = None, *, from_job: Optional[str] = None, cron: Optional[str] = None, every: Optional[str] = None, timezone: Optional[str] = None, jitter: Optional[str] = None, overlap: Optional[str] = None, catchup_window: Optional[str] = None, paused: bool = False, note: Optional[str] = None) -> m.ScheduleView:
@@ -337,7 +352,15 @@ class Client:
     # ---- files ----
 
     def list_artifacts(self, job_id: str) -> List[m.Artifact]:
-        return _parse(m.ArtifactList, self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts")).artifacts
+        """Every artifact of the job, page after page (a page holds up to 1,000)."""
+        out: List[m.Artifact] = []
+        params: Dict[str, str] = {}
+        while True:
+            page = _parse(m.ArtifactList, self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts", params=params))
+            out.extend(page.artifacts)
+            if not page.nextPageToken:
+                return out
+            params = {"pageToken": page.nextPageToken}
 
     def download(self, job_id: str, path: str, dest: Optional[Union[str, "os.PathLike[str]"]] = None) -> Union[bytes, Path]:
         """An artifact's bytes, or written to ``dest`` (a file, or a folder keeping the artifact's name)."""
@@ -421,6 +444,9 @@ class AsyncClient:
     async def recover_job(self, job_id: str, from_node: Optional[str] = None) -> m.ControlOutcome:
         return await self._control(job_id, "recover", {"fromNode": from_node} if from_node else {})
 
+    async def rerun_job(self, job_id: str, overrides: Optional[Mapping[str, Any]] = None, *, from_node: Optional[str] = None) -> m.RerunCreated:
+        return _parse(m.RerunCreated, await self._http.post(f"/v1/jobs/{_q(job_id)}/rerun", json=_rerun_body(overrides, from_node)))
+
     async def watch(self, job_id: str, *, timeout: Optional[float] = None) -> AsyncIterator[Any]:
         async with aconnect_sse(self._http, "GET", f"/v1/jobs/{_q(job_id)}/events", timeout=httpx.Timeout(timeout, connect=10.0)) as source:
             _raise_for(source.response)
@@ -443,7 +469,15 @@ class AsyncClient:
         return job
 
     async def list_artifacts(self, job_id: str) -> List[m.Artifact]:
-        return _parse(m.ArtifactList, await self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts")).artifacts
+        """Every artifact of the job, page after page (a page holds up to 1,000)."""
+        out: List[m.Artifact] = []
+        params: Dict[str, str] = {}
+        while True:
+            page = _parse(m.ArtifactList, await self._http.get(f"/v1/jobs/{_q(job_id)}/artifacts", params=params))
+            out.extend(page.artifacts)
+            if not page.nextPageToken:
+                return out
+            params = {"pageToken": page.nextPageToken}
 
     async def node_metrics(self, job_id: str, node: str) -> m.NodeMetrics:
         return _parse(m.NodeMetrics, await self._http.get(f"/v1/jobs/{_q(job_id)}/nodes/{_q(node)}/metrics"))

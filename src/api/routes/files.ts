@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Response } from 'express';
 import { ACTIVE_NODE_STATUSES, TERMINAL_JOB_STATUSES } from '../../domain/statuses';
 import { followLog, type LogSink } from '../../storage/log-sink';
-import { InvalidKeyError, ObjectNotFoundError, checkKey } from '../../storage/object-store';
+import { InvalidKeyError, ObjectNotFoundError, checkKey, decodePageToken } from '../../storage/object-store';
 import type { ResolvedDeps } from '../deps';
 import { HttpError } from '../errors';
 import { scopeOf } from '../parse';
@@ -160,10 +160,27 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
       return STREAMED;
     },
 
-    listArtifacts: async ({ principal, params }) => {
+    listArtifacts: async ({ principal, params, query }) => {
       const { id } = params;
       const jobDir = await d.trainyard.jobDir(id, scopeOf(principal));
-      const refs = await d.store.listAll(jobDir);
+      const badToken = () =>
+        new HttpError(400, 'invalid_request', 'query.pageToken: not a token from a previous page of this listing', [
+          { path: 'query.pageToken', message: 'not a token from a previous page of this listing' },
+        ]);
+      // A token is the last key of the previous page: it must name a key of this job's folder.
+      if (query.pageToken !== undefined && !decodePageToken(query.pageToken)?.startsWith(`${jobDir}/`))
+        throw badToken();
+      let page;
+      try {
+        page = await d.store.list(jobDir, {
+          limit: query.pageSize,
+          ...(query.pageToken && { pageToken: query.pageToken }),
+        });
+      } catch (err) {
+        if (err instanceof InvalidKeyError) throw badToken();
+        throw err;
+      }
+      const refs = page.refs;
       const prefix = `${jobDir}/`;
       const artifacts = refs.map((a) => {
         const rel = a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path;
@@ -177,7 +194,7 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
           url: `/v1/jobs/${encodeURIComponent(id)}/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`,
         };
       });
-      return { status: 200, body: { artifacts } };
+      return { status: 200, body: { artifacts, ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) } };
     },
 
     getArtifact: async ({ principal, params, headers, res }) => {

@@ -1,10 +1,12 @@
 // Submit, validate, list and read jobs.
 import { jobCredits } from '../../credits/job-credits';
-import { planJob } from '../../domain/plan';
+import { planJob, withCachePredictions } from '../../domain/plan';
 import { resolvePools } from '../../domain/pools';
 import { scheduleIdOf } from '../../domain/scheduled-run';
 import { jobLinks } from '../../http/contracts';
 import { resolveConfigPaths } from '../../sdk/config-path';
+import { predictCacheHits } from '../../storage/cache-plan';
+import { StepCache } from '../../storage/step-cache';
 import { TrainyardError } from '../../sdk/errors';
 import type { ResolvedDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -13,7 +15,8 @@ import type { RouteHandlers } from '../route-table';
 
 export function jobHandlers(
   d: ResolvedDeps,
-): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
+): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'rerunJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
+  const cache = new StepCache(d.store);
   return {
     async submitJob({ principal, headers, body }) {
       try {
@@ -49,14 +52,48 @@ export function jobHandlers(
       );
       const pools = resolvePools(spec, d.trainyard.config.pools);
       const { estimate } = jobCredits(spec, pools, d.config.credits.settings);
+      let plan = planJob(spec, { queuePrefix: d.trainyard.config.queuePrefix, pools });
+      // The nodes that will hit the step cache (the caller's entries), when the job uses it.
+      if (spec.cache !== undefined || spec.nodes.some((n) => n.cache !== undefined))
+        plan = withCachePredictions(
+          plan,
+          await predictCacheHits(spec, { owner: principal.owner, cache, dataRoot: d.config.dataRoot }),
+        );
       return {
         status: 200,
         body: {
           valid: true,
-          plan: planJob(spec, { queuePrefix: d.trainyard.config.queuePrefix, pools }),
+          plan,
           credits: { ...estimate, enforced: d.trainyard.accounts !== undefined },
         },
       };
+    },
+
+    async rerunJob({ principal, params, body }) {
+      try {
+        const result = await d.trainyard.rerunJob(params.id, body, {
+          owner: principal.owner,
+          scope: scopeOf(principal),
+        });
+        d.metrics.submissions.inc({ result: 'created' });
+        return {
+          status: 201,
+          headers: { Location: `/v1/jobs/${encodeURIComponent(result.id)}` },
+          body: {
+            id: result.id,
+            status: 'queued',
+            created: true,
+            specHash: result.specHash,
+            links: jobLinks(result.id),
+            rerunOf: result.rerunOf,
+          },
+        };
+      } catch (err) {
+        d.metrics.submissions.inc({
+          result: err instanceof TrainyardError ? (err.status === 409 ? 'conflict' : 'invalid') : 'error',
+        });
+        throw err;
+      }
     },
 
     async listJobs({ principal, query }) {
