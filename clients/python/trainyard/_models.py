@@ -796,7 +796,7 @@ class ParsedJobSpec(BaseModel):
     maxRecoveryAttempts: int = Field(..., ge=0, le=100)
     metadata: dict[str, Metadata]
     name: str = Field(..., max_length=128, min_length=1)
-    nodes: list[Node3] = Field(..., max_length=10000, min_length=1)
+    nodes: list[Node3] = Field(..., max_length=50000, min_length=1)
     notify: Optional[list[NotifyItem1]] = Field(None, max_length=16)
     outputDir: str = Field(..., max_length=512, min_length=1)
     parallelism: int = Field(..., ge=1, le=500)
@@ -1437,7 +1437,7 @@ class JobSpec(BaseModel):
     maxRecoveryAttempts: Optional[int] = Field(3, ge=0, le=100)
     metadata: Optional[dict[str, Metadata]] = Field({}, validate_default=True)
     name: str = Field(..., max_length=128, min_length=1)
-    nodes: list[Node2] = Field(..., max_length=10000, min_length=1)
+    nodes: list[Node2] = Field(..., max_length=50000, min_length=1)
     notify: Optional[list[NotifyItem]] = Field(None, max_length=16)
     outputDir: Optional[str] = Field('runs', max_length=512, min_length=1)
     parallelism: Optional[int] = Field(20, ge=1, le=500)
@@ -1494,7 +1494,7 @@ class JobView(BaseModel):
     startedAt: Optional[str] = None
     status: Literal['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out']
     submittedAt: Optional[str] = None
-    trimmed: Optional[Literal['outputs', 'completedNodes']] = None
+    trimmed: Optional[Literal['outputs', 'completedNodes', 'summary']] = None
     workflow: WorkflowExecution
 
 
