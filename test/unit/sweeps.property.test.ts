@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JobSpec } from '../../src/domain/job-spec';
+import { JobSpec, LIMITS } from '../../src/domain/job-spec';
 import { trialNodeId } from '../../src/domain/sweep-spec';
 import { SWEEP_LIMITS, expandSweeps, remapSweepErrors, trialValues } from '../../src/domain/sweeps';
 import { validateSubmission } from '../../src/domain/validate';
@@ -223,7 +223,7 @@ describe('limits and bad input', () => {
     expect(r.errors).toEqual([
       {
         path: 'nodes[3].matrix',
-        message: `expands to 100000000 trials; at most ${SWEEP_LIMITS.maxTrials} (a job has at most 10000 nodes)`,
+        message: `expands to 100000000 trials; at most ${SWEEP_LIMITS.maxTrials} (a job has at most ${LIMITS.maxNodes} nodes)`,
       },
     ]);
   });
