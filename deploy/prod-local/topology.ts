@@ -22,9 +22,9 @@ import {
   type ProcessRecord,
 } from './processes';
 import { stateFile, type ProdLocalState } from './state';
-import { CreateBucketCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { parseArtifactStore } from '../../src/config';
-import { s3Client, type S3StoreConfig } from '../../src/storage/s3-object-store';
+import { ensureBucket } from '../../src/storage/minio-server';
+import type { S3StoreConfig } from '../../src/storage/s3-object-store';
 import { ensureCertificates, type TlsFiles } from './tls';
 
 // scripts/install-go-tools.js is CommonJS shared with CI; its exports are typed here.
@@ -295,20 +295,12 @@ export function storeConfigOf(t: Topology): S3StoreConfig {
 }
 
 /** Waits for MinIO, then creates the bucket (compose's store-setup). */
-async function ensureBucket(t: Topology, proc: ProcessRecord): Promise<void> {
+async function ensureStoreBucket(t: Topology, proc: ProcessRecord): Promise<void> {
   await waitFor('minio', () => httpOk(`http://127.0.0.1:${t.ports.minio}/minio/health/ready`), {
     timeoutMs: 60_000,
     proc,
   });
-  const client = s3Client(storeConfigOf(t));
-  try {
-    await client.send(new CreateBucketCommand({ Bucket: STORE_BUCKET }));
-  } catch (err) {
-    if (!(err instanceof S3ServiceException && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)))
-      throw err;
-  } finally {
-    client.destroy();
-  }
+  await ensureBucket({ ...storeConfigOf(t), bucket: STORE_BUCKET });
 }
 
 // ---- Worker Versioning ----
@@ -462,7 +454,7 @@ export async function up(t: Topology): Promise<ProdLocalState> {
   t.log(`PostgreSQL on 127.0.0.1:${t.ports.postgres} (data ${path.relative(REPO_ROOT, t.pg.dataDir) || t.pg.dataDir})`);
   setup(t, 'schema', bin.sql);
   const store = startStore(t, bin.minio);
-  await ensureBucket(t, store);
+  await ensureStoreBucket(t, store);
   fs.mkdirSync(t.composeVars.TRAINYARD_DATA_ROOT!, { recursive: true });
   t.log(`MinIO on ${t.composeVars.AWS_ENDPOINT_URL} (bucket ${STORE_BUCKET}; data ${path.join(t.home, 'minio')})`);
 

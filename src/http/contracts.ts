@@ -145,6 +145,12 @@ export type ArtifactHeaders = z.infer<typeof ArtifactHeaders>;
 
 const BoolString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** An opaque page token (base64url), from a previous page's nextPageToken. */
+const PageToken = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a token from a previous page');
+
 export const ListJobsQuery = z.strictObject({
   status: JobStatus.optional(),
   /** Jobs with at least one node of this type, or made from this step template. */
@@ -158,11 +164,7 @@ export const ListJobsQuery = z.strictObject({
   /** Failed jobs still open for `recover`. */
   recoverable: BoolString.optional(),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  pageToken: z
-    .string()
-    .max(4096)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a token from a previous page')
-    .optional(),
+  pageToken: PageToken.optional(),
   /** Admin keys only: list another owner's jobs ("*" = everyone). */
   owner: z
     .string()
@@ -432,11 +434,7 @@ export type ArtifactList = z.infer<typeof ArtifactList>;
 export const ArtifactListQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(1000).default(1000),
   /** From a previous page's nextPageToken. */
-  pageToken: z
-    .string()
-    .max(4096)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a token from a previous page')
-    .optional(),
+  pageToken: PageToken.optional(),
 });
 export type ArtifactListQuery = z.input<typeof ArtifactListQuery>;
 

@@ -141,19 +141,7 @@ export async function startMinio(opts: MinioOptions): Promise<MinioServer> {
       return child;
     },
     storeConfig,
-    async createBucket(bucket) {
-      const client = s3Client(storeConfig(bucket));
-      try {
-        await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      } catch (err) {
-        if (!(
-          err instanceof S3ServiceException && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)
-        ))
-          throw err;
-      } finally {
-        client.destroy();
-      }
-    },
+    createBucket: (bucket) => ensureBucket(storeConfig(bucket)),
     stop,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -165,6 +153,19 @@ export async function startMinio(opts: MinioOptions): Promise<MinioServer> {
       await launch();
     },
   };
+}
+
+/** Creates the config's bucket on its server; one that already exists is fine. */
+export async function ensureBucket(config: S3StoreConfig): Promise<void> {
+  const client = s3Client(config);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: config.bucket }));
+  } catch (err) {
+    if (!(err instanceof S3ServiceException && ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)))
+      throw err;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** For logs: where a MinIO data folder is. */

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { ACTIVE_NODE_STATUSES, TERMINAL_JOB_STATUSES } from '../../domain/statuses';
 import { followLog, type LogSink } from '../../storage/log-sink';
 import { InvalidKeyError, ObjectNotFoundError, checkKey, decodePageToken } from '../../storage/object-store';
+import { InvalidPageTokenError } from '../../job-service/page-token';
 import type { ResolvedDeps } from '../deps';
 import { HttpError } from '../errors';
 import { scopeOf } from '../parse';
@@ -163,13 +164,9 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
     listArtifacts: async ({ principal, params, query }) => {
       const { id } = params;
       const jobDir = await d.trainyard.jobDir(id, scopeOf(principal));
-      const badToken = () =>
-        new HttpError(400, 'invalid_request', 'query.pageToken: not a token from a previous page of this listing', [
-          { path: 'query.pageToken', message: 'not a token from a previous page of this listing' },
-        ]);
       // A token is the last key of the previous page: it must name a key of this job's folder.
       if (query.pageToken !== undefined && !decodePageToken(query.pageToken)?.startsWith(`${jobDir}/`))
-        throw badToken();
+        throw new InvalidPageTokenError();
       let page;
       try {
         page = await d.store.list(jobDir, {
@@ -177,7 +174,7 @@ export function fileHandlers(d: ResolvedDeps): Pick<RouteHandlers, 'getLogs' | '
           ...(query.pageToken && { pageToken: query.pageToken }),
         });
       } catch (err) {
-        if (err instanceof InvalidKeyError) throw badToken();
+        if (err instanceof InvalidKeyError) throw new InvalidPageTokenError();
         throw err;
       }
       const refs = page.refs;
