@@ -3,6 +3,7 @@
 // delete; overlap skip; owners see only their own; bad input is a 400 naming the field and creates nothing.
 import { buildProgram } from '../../src/cli/main';
 import { scheduleIdOf } from '../../src/domain/scheduled-run';
+import { isTerminalJobStatus } from '../../src/domain/status-sets';
 import { KEYS, startApiStack, type ApiStack } from '../helpers/api-stack';
 
 let stack: ApiStack;
@@ -89,14 +90,21 @@ test('a schedule every 2 s starts distinct jobs, each a normal job of its owner 
   // Paused: no run is due; trigger starts exactly one; delete leaves the runs as jobs.
   const paused = await call('POST', '/v1/schedules/tick/pause', KEYS.alice, { note: 'maintenance' });
   expect(paused.status).toBe(200);
-  const before = await call('GET', '/v1/schedules/tick', KEYS.alice);
+  // A run started just before the pause may still be going; on a loaded machine a quick job can
+  // outlast the 2 s interval. Let it finish, so the trigger below is the only action left.
+  const before = await until('no active run while paused', async () => {
+    const s = await call('GET', '/v1/schedules/tick', KEYS.alice);
+    return (s.body.recentRuns as Json[]).every((r) => isTerminalJobStatus(r.status)) ? s : undefined;
+  });
   expect(before.body).toMatchObject({ paused: true, note: 'maintenance' });
   const taken = before.body.actionsTaken as number;
-  expect((await call('POST', '/v1/schedules/tick/trigger', KEYS.alice, {})).status).toBe(200);
-  await until('the triggered run', async () => {
+  // allowAll: a manual trigger must not be skipped by the schedule's own overlap policy.
+  expect((await call('POST', '/v1/schedules/tick/trigger', KEYS.alice, { overlap: 'allowAll' })).status).toBe(200);
+  const after = await until('the triggered run', async () => {
     const s = await call('GET', '/v1/schedules/tick', KEYS.alice);
-    return s.body.actionsTaken === taken + 1 ? s : undefined;
+    return s.body.actionsTaken > taken ? s : undefined;
   });
+  expect(after.body.actionsTaken).toBe(taken + 1);
   expect((await call('POST', '/v1/schedules/tick/unpause', KEYS.alice, {})).body.message).toMatch(/unpaused/);
   expect((await call('DELETE', '/v1/schedules/tick', KEYS.alice)).status).toBe(200);
   expect((await call('GET', '/v1/schedules/tick', KEYS.alice)).status).toBe(404);
@@ -112,7 +120,7 @@ test('overlap skip: while a run is active, due runs are skipped, not queued', as
   });
   // One job at a time: everything it started is one job, still running or just finished.
   expect(s.actionsTaken).toBe(1);
-  expect(s.recentRuns[0].status).toBe('running');
+  expect(['queued', 'running']).toContain(s.recentRuns[0].status);
   await call('DELETE', '/v1/schedules/slow', KEYS.alice);
 });
 
