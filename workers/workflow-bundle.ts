@@ -10,12 +10,15 @@ export const BUNDLE_FILE = path.resolve(__dirname, '..', 'dist', 'workflow-bundl
 
 /**
  * What every bundle of workflow code carries besides the workflows: the payload converter that turns
- * an undecodable payload into a value instead of a failed workflow task, and the interceptors that
- * drop the message carrying one (src/domain/payload-guard.ts, workflows/interceptors.ts).
+ * an undecodable payload into a value instead of a failed workflow task, the interceptors that
+ * drop the message carrying one (src/domain/payload-guard.ts, workflows/interceptors.ts), and the
+ * schema cache, preloaded so that one copy of it (and of every zod schema) serves all the
+ * workflows of a V8 context instead of each job building its own (src/domain/schema-cache.ts).
  */
 export const WORKFLOW_BUNDLE_EXTRAS = {
   payloadConverterPath: require.resolve('../src/domain/payload-guard'),
   workflowInterceptorModules: [require.resolve('../workflows/interceptors')],
+  preloadModules: [require.resolve('../src/domain/schema-cache')],
 };
 
 /** The prebuilt bundle at `file` (config.workflowBundle), or a fresh bundle of workflows/. */

@@ -30,6 +30,7 @@ import {
 } from '../src/domain/step-io';
 import { trialNodeId } from '../src/domain/sweep-spec';
 import { NotificationDelivery } from '../src/domain/notify';
+import { cachedSchema } from '../src/domain/schema-cache';
 
 export interface NodeRt {
   readonly index: number;
@@ -1020,52 +1021,60 @@ function compactOutput(o: StepOutput): StepOutput {
 
 // What continue-as-new carries: validated on the way in, like every other edge.
 /** Node states of a job over COLUMNS_ABOVE_NODES nodes, as columns (see ColumnsWriter). */
-export const CarriedColumns = z.object({
-  n: z.number().int().min(0),
-  /** One character per node: '0' + its status index. */
-  status: z.string(),
-  attempts: z.string(),
-  executions: z.string(),
-  started: z.string(),
-  completed: z.string(),
-  first: z.string(),
-  last: z.string(),
-  running: z.string(),
-  gpuWait: z.string(),
-  gpuSeconds: z.string(),
-});
+export const CarriedColumns = cachedSchema('workflows/job-state#CarriedColumns', () =>
+  z.object({
+    n: z.number().int().min(0),
+    /** One character per node: '0' + its status index. */
+    status: z.string(),
+    attempts: z.string(),
+    executions: z.string(),
+    started: z.string(),
+    completed: z.string(),
+    first: z.string(),
+    last: z.string(),
+    running: z.string(),
+    gpuWait: z.string(),
+    gpuSeconds: z.string(),
+  }),
+);
 export type CarriedColumns = z.infer<typeof CarriedColumns>;
 
-export const CarriedNodes = z.object({
-  /** Per node, in spec order: [status index, attempts, executions, startedAt | -1, completedAt | -1] (ms since the job started). */
-  nodes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number(), z.number()])).optional(),
-  /** Instead of `nodes` and `usage`, for jobs over COLUMNS_ABOVE_NODES nodes. */
-  columns: CarriedColumns.optional(),
-  outputs: z.record(z.string(), StepOutput),
-  errors: z.record(z.string(), NodeError),
-  checkpoints: z.record(z.string(), ArtifactRef),
-  /** Expanded foreach nodes, in expansion order: [map node index, its items]; their item nodes follow the spec's nodes. */
-  maps: z.array(z.tuple([z.number().int().min(0), z.array(z.unknown())])).optional(),
-  /** Per started node: [firstStartedAt | -1, lastEndedAt | -1, runningMs, gpuWaitMs, gpuSeconds] (runs carried before it have none). */
-  usage: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])).optional(),
-});
+export const CarriedNodes = cachedSchema('workflows/job-state#CarriedNodes', () =>
+  z.object({
+    /** Per node, in spec order: [status index, attempts, executions, startedAt | -1, completedAt | -1] (ms since the job started). */
+    nodes: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number(), z.number()])).optional(),
+    /** Instead of `nodes` and `usage`, for jobs over COLUMNS_ABOVE_NODES nodes. */
+    columns: CarriedColumns.optional(),
+    outputs: z.record(z.string(), StepOutput),
+    errors: z.record(z.string(), NodeError),
+    checkpoints: z.record(z.string(), ArtifactRef),
+    /** Expanded foreach nodes, in expansion order: [map node index, its items]; their item nodes follow the spec's nodes. */
+    maps: z.array(z.tuple([z.number().int().min(0), z.array(z.unknown())])).optional(),
+    /** Per started node: [firstStartedAt | -1, lastEndedAt | -1, runningMs, gpuWaitMs, gpuSeconds] (runs carried before it have none). */
+    usage: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])).optional(),
+  }),
+);
 export type CarriedNodes = z.infer<typeof CarriedNodes>;
 
-export const CarriedState = z.object({
-  v: z.literal(1),
-  /** Runs so far, this one included. */
-  runs: z.number().int().min(1),
-  startedAtMs: z.number(),
-  recoveryAttempts: z.number().int().min(0),
-  recoveries: z.array(RecoveryRecord),
-  pauseMode: PauseMode.optional(),
-  failFastTripped: z.boolean(),
-  /** A failed job waiting for `recover` keeps its deadline across runs (continue-as-new onto a new build). */
-  recoverableUntilMs: z.number().optional(),
-  nodes: CarriedNodes,
-  /** Early stopping: per sweep group, per trial index, the [epoch, value] pairs its trial reported. */
-  trialMetrics: z.record(z.string(), z.record(z.string(), z.array(z.tuple([z.number().int(), z.number()])))).optional(),
-  /** Notifications already sent (or being sent) and their outcomes. */
-  notifications: z.array(NotificationDelivery).optional(),
-});
+export const CarriedState = cachedSchema('workflows/job-state#CarriedState', () =>
+  z.object({
+    v: z.literal(1),
+    /** Runs so far, this one included. */
+    runs: z.number().int().min(1),
+    startedAtMs: z.number(),
+    recoveryAttempts: z.number().int().min(0),
+    recoveries: z.array(RecoveryRecord),
+    pauseMode: PauseMode.optional(),
+    failFastTripped: z.boolean(),
+    /** A failed job waiting for `recover` keeps its deadline across runs (continue-as-new onto a new build). */
+    recoverableUntilMs: z.number().optional(),
+    nodes: CarriedNodes,
+    /** Early stopping: per sweep group, per trial index, the [epoch, value] pairs its trial reported. */
+    trialMetrics: z
+      .record(z.string(), z.record(z.string(), z.array(z.tuple([z.number().int(), z.number()]))))
+      .optional(),
+    /** Notifications already sent (or being sent) and their outcomes. */
+    notifications: z.array(NotificationDelivery).optional(),
+  }),
+);
 export type CarriedState = z.infer<typeof CarriedState>;

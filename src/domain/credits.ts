@@ -25,6 +25,7 @@ import { effectiveGpus, type JobSpec } from './job-spec';
 import { BUILTIN_DATASETS, type BuiltinDataset } from './node-types';
 import { queueKind } from './routing';
 import { DEFAULT_POOL } from './task-queues';
+import { cachedSchema } from './schema-cache';
 
 // ---- amounts ----
 
@@ -37,58 +38,68 @@ export function fromMilli(milli: number): number {
   return milli / 1000;
 }
 /** A credit amount as it crosses a boundary: finite, ≥ 0, at most 1e12, rounded to 3 decimals. */
-export const CreditAmount = z
-  .number()
-  .finite()
-  .min(0)
-  .max(1e12)
-  .transform((v) => fromMilli(toMilli(v)));
+export const CreditAmount = cachedSchema('src/domain/credits#CreditAmount', () =>
+  z
+    .number()
+    .finite()
+    .min(0)
+    .max(1e12)
+    .transform((v) => fromMilli(toMilli(v))),
+);
 
 // ---- the cost model (operator configuration: TRAINYARD_CREDITS_COSTS) ----
 
-export const CostRates = z.strictObject({
-  /** Per job. */
-  base: z.number().min(0).default(1),
-  /** Per dataset cell (rows × columns), summed over the job's dataset nodes. */
-  cell: z.number().min(0).default(0.00001),
-  /** Per model parameter, summed over the job's train nodes (model complexity). */
-  parameter: z.number().min(0).default(0.00001),
-  /** Per preprocess node. */
-  preprocess: z.number().min(0).default(0.5),
-  /** Per visualize node. */
-  visualization: z.number().min(0).default(0.25),
-  /** Per GPU-second, by pool; `*` is every pool not listed. */
-  gpuSecond: z.record(z.string(), z.number().min(0)).default({ '*': 0.01 }),
-  /** Estimates only: GPU-seconds assumed for a GPU node whose spec gives no `estimatedDuration`. */
-  assumedGpuSeconds: z.number().min(0).default(60),
-  /** Estimates only: cells assumed for a dataset file whose size is not known at submit. */
-  assumedCells: z.number().min(0).default(100_000),
-});
+export const CostRates = cachedSchema('src/domain/credits#CostRates', () =>
+  z.strictObject({
+    /** Per job. */
+    base: z.number().min(0).default(1),
+    /** Per dataset cell (rows × columns), summed over the job's dataset nodes. */
+    cell: z.number().min(0).default(0.00001),
+    /** Per model parameter, summed over the job's train nodes (model complexity). */
+    parameter: z.number().min(0).default(0.00001),
+    /** Per preprocess node. */
+    preprocess: z.number().min(0).default(0.5),
+    /** Per visualize node. */
+    visualization: z.number().min(0).default(0.25),
+    /** Per GPU-second, by pool; `*` is every pool not listed. */
+    gpuSecond: z.record(z.string(), z.number().min(0)).default({ '*': 0.01 }),
+    /** Estimates only: GPU-seconds assumed for a GPU node whose spec gives no `estimatedDuration`. */
+    assumedGpuSeconds: z.number().min(0).default(60),
+    /** Estimates only: cells assumed for a dataset file whose size is not known at submit. */
+    assumedCells: z.number().min(0).default(100_000),
+  }),
+);
 export type CostRates = z.infer<typeof CostRates>;
 
 /** What happens to a cancelled or failed job's reservation. */
-export const RefundRule = z.enum([
-  /** The seed's rule: the whole reservation comes back. */
-  'full',
-  /** GPU time already consumed is charged (at the pool's rate, at most the reservation); the rest comes back. */
-  'gpu-used',
-]);
+export const RefundRule = cachedSchema('src/domain/credits#RefundRule', () =>
+  z.enum([
+    /** The seed's rule: the whole reservation comes back. */
+    'full',
+    /** GPU time already consumed is charged (at the pool's rate, at most the reservation); the rest comes back. */
+    'gpu-used',
+  ]),
+);
 export type RefundRule = z.infer<typeof RefundRule>;
 
 /** A completed job whose actual cost exceeds its reservation. */
-export const OverrunPolicy = z.enum([
-  /** The difference is charged too (the balance may go below zero; then nothing new starts until a grant). */
-  'charge',
-  /** The charge stops at the reservation: the estimate is a price ceiling. */
-  'cap',
-]);
+export const OverrunPolicy = cachedSchema('src/domain/credits#OverrunPolicy', () =>
+  z.enum([
+    /** The difference is charged too (the balance may go below zero; then nothing new starts until a grant). */
+    'charge',
+    /** The charge stops at the reservation: the estimate is a price ceiling. */
+    'cap',
+  ]),
+);
 export type OverrunPolicy = z.infer<typeof OverrunPolicy>;
 
-export const CreditSettings = z.object({
-  rates: CostRates,
-  refund: RefundRule,
-  overrun: OverrunPolicy,
-});
+export const CreditSettings = cachedSchema('src/domain/credits#CreditSettings', () =>
+  z.object({
+    rates: CostRates,
+    refund: RefundRule,
+    overrun: OverrunPolicy,
+  }),
+);
 export type CreditSettings = z.infer<typeof CreditSettings>;
 
 const RATE_KEYS = ['base', 'cell', 'parameter', 'preprocess', 'visualization', 'assumedGpuSeconds', 'assumedCells'];
@@ -125,27 +136,31 @@ export function gpuRate(rates: CostRates, pool: string): number {
 // ---- usage and cost ----
 
 /** What a job used (or is expected to use): the terms of the cost model. */
-export const CreditUsage = z.object({
-  /** Dataset cells (rows × columns), summed over dataset nodes. */
-  cells: z.number().min(0),
-  /** Model parameters, summed over train nodes. */
-  parameters: z.number().min(0),
-  preprocess: z.number().int().min(0),
-  visualizations: z.number().int().min(0),
-  /** GPU-seconds by pool (GPUs held × seconds, every attempt). */
-  gpuSeconds: z.record(z.string(), z.number().min(0)),
-});
+export const CreditUsage = cachedSchema('src/domain/credits#CreditUsage', () =>
+  z.object({
+    /** Dataset cells (rows × columns), summed over dataset nodes. */
+    cells: z.number().min(0),
+    /** Model parameters, summed over train nodes. */
+    parameters: z.number().min(0),
+    preprocess: z.number().int().min(0),
+    visualizations: z.number().int().min(0),
+    /** GPU-seconds by pool (GPUs held × seconds, every attempt). */
+    gpuSeconds: z.record(z.string(), z.number().min(0)),
+  }),
+);
 export type CreditUsage = z.infer<typeof CreditUsage>;
 
-export const CostBreakdown = z.object({
-  base: z.number(),
-  data: z.number(),
-  model: z.number(),
-  preprocess: z.number(),
-  visualizations: z.number(),
-  gpu: z.number(),
-  total: z.number(),
-});
+export const CostBreakdown = cachedSchema('src/domain/credits#CostBreakdown', () =>
+  z.object({
+    base: z.number(),
+    data: z.number(),
+    model: z.number(),
+    preprocess: z.number(),
+    visualizations: z.number(),
+    gpu: z.number(),
+    total: z.number(),
+  }),
+);
 export type CostBreakdown = z.infer<typeof CostBreakdown>;
 
 /** The cost of a usage under the rates; every term rounded to 3 decimals, the total their sum. */
@@ -238,155 +253,187 @@ function isBuiltin(name: string | undefined): name is BuiltinDataset {
 }
 
 /** The estimate of a job: its expected usage, the cost of it, and the rules it settles under. */
-export const CreditEstimate = z.object({
-  usage: CreditUsage,
-  cost: CostBreakdown,
-});
+export const CreditEstimate = cachedSchema('src/domain/credits#CreditEstimate', () =>
+  z.object({
+    usage: CreditUsage,
+    cost: CostBreakdown,
+  }),
+);
 export type CreditEstimate = z.infer<typeof CreditEstimate>;
 
 /** What a job records at submit when credits are on (in its snapshot): the reservation and the rules it settles under. */
-export const SnapshotCredits = z.object({
-  /** The reservation made at submit (= the estimate's total). */
-  reserved: z.number(),
-  estimate: CreditEstimate,
-  settings: CreditSettings,
-});
+export const SnapshotCredits = cachedSchema('src/domain/credits#SnapshotCredits', () =>
+  z.object({
+    /** The reservation made at submit (= the estimate's total). */
+    reserved: z.number(),
+    estimate: CreditEstimate,
+    settings: CreditSettings,
+  }),
+);
 export type SnapshotCredits = z.infer<typeof SnapshotCredits>;
 
 /** A job's credits as its view shows them. */
-export const JobCredits = z.object({
-  estimated: z.number(),
-  reserved: z.number(),
-  /** What the job cost in the end (0 until it ends). */
-  charged: z.number(),
-  /** What came back of the reservation (0 until it ends). */
-  refunded: z.number(),
-  /** True once the account entity settled the job. */
-  settled: z.boolean(),
-  estimate: CreditEstimate.optional(),
-  /** The measured usage and its cost, once the job ended. */
-  actual: CreditEstimate.optional(),
-});
+export const JobCredits = cachedSchema('src/domain/credits#JobCredits', () =>
+  z.object({
+    estimated: z.number(),
+    reserved: z.number(),
+    /** What the job cost in the end (0 until it ends). */
+    charged: z.number(),
+    /** What came back of the reservation (0 until it ends). */
+    refunded: z.number(),
+    /** True once the account entity settled the job. */
+    settled: z.boolean(),
+    estimate: CreditEstimate.optional(),
+    /** The measured usage and its cost, once the job ended. */
+    actual: CreditEstimate.optional(),
+  }),
+);
 export type JobCredits = z.infer<typeof JobCredits>;
 
 // ---- the ledger ----
 
 export const ENTRY_KINDS = ['grant', 'reserve', 'charge', 'refund'] as const;
-export const EntryKind = z.enum(ENTRY_KINDS);
+export const EntryKind = cachedSchema('src/domain/credits#EntryKind', () => z.enum(ENTRY_KINDS));
 export type EntryKind = z.infer<typeof EntryKind>;
 
-export const LedgerEntry = z.object({
-  /** 1, 2, 3 … in the order the entity applied them. */
-  seq: z.number().int(),
-  at: z.string(),
-  kind: EntryKind,
-  /** Always ≥ 0; the kind says which way it moves the balance. */
-  amount: z.number(),
-  /** The balance after this entry. */
-  balance: z.number(),
-  jobId: z.string().optional(),
-  grantId: z.string().optional(),
-  reason: z.string().optional(),
-});
+export const LedgerEntry = cachedSchema('src/domain/credits#LedgerEntry', () =>
+  z.object({
+    /** 1, 2, 3 … in the order the entity applied them. */
+    seq: z.number().int(),
+    at: z.string(),
+    kind: EntryKind,
+    /** Always ≥ 0; the kind says which way it moves the balance. */
+    amount: z.number(),
+    /** The balance after this entry. */
+    balance: z.number(),
+    jobId: z.string().optional(),
+    grantId: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+);
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
 /** A job the book knows: its reservation and how it ended. */
-export const BookJob = z.object({
-  reservedMilli: z.number().int(),
-  chargedMilli: z.number().int(),
-  refundedMilli: z.number().int(),
-  reservedAt: z.string(),
-  /** `settled`: the job ended and was settled; `swept`: its workflow was found closed without settling (refunded). */
-  state: z.enum(['open', 'settled', 'swept']),
-  endedAt: z.string().optional(),
-  /** The settle's answer, for a retried settle. */
-  outcome: z.enum(['completed', 'failed', 'cancelled', 'closed']).optional(),
-});
+export const BookJob = cachedSchema('src/domain/credits#BookJob', () =>
+  z.object({
+    reservedMilli: z.number().int(),
+    chargedMilli: z.number().int(),
+    refundedMilli: z.number().int(),
+    reservedAt: z.string(),
+    /** `settled`: the job ended and was settled; `swept`: its workflow was found closed without settling (refunded). */
+    state: z.enum(['open', 'settled', 'swept']),
+    endedAt: z.string().optional(),
+    /** The settle's answer, for a retried settle. */
+    outcome: z.enum(['completed', 'failed', 'cancelled', 'closed']).optional(),
+  }),
+);
 export type BookJob = z.infer<typeof BookJob>;
 
 /** What the account entity carries across continue-as-new (and its query's source). */
-export const AccountState = z.object({
-  seq: z.number().int(),
-  grantedMilli: z.number().int(),
-  /** Reservations + charges. */
-  chargedMilli: z.number().int(),
-  refundedMilli: z.number().int(),
-  /** Every job with a reservation, until its settlement is old (the dedupe set for reserve and settle). */
-  jobs: z.record(z.string(), BookJob),
-  /** Grant ids applied (the dedupe set for grants), oldest first, bounded. */
-  grants: z.array(z.string()),
-  /** The newest entries, oldest first, bounded (older ones are summed in the totals). */
-  entries: z.array(LedgerEntry),
-});
+export const AccountState = cachedSchema('src/domain/credits#AccountState', () =>
+  z.object({
+    seq: z.number().int(),
+    grantedMilli: z.number().int(),
+    /** Reservations + charges. */
+    chargedMilli: z.number().int(),
+    refundedMilli: z.number().int(),
+    /** Every job with a reservation, until its settlement is old (the dedupe set for reserve and settle). */
+    jobs: z.record(z.string(), BookJob),
+    /** Grant ids applied (the dedupe set for grants), oldest first, bounded. */
+    grants: z.array(z.string()),
+    /** The newest entries, oldest first, bounded (older ones are summed in the totals). */
+    entries: z.array(LedgerEntry),
+  }),
+);
 export type AccountState = z.infer<typeof AccountState>;
 
-export const Owner = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, 'must be an owner name (letters, digits, "_", ".", "@", "-")');
+export const Owner = cachedSchema('src/domain/credits#Owner', () =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, 'must be an owner name (letters, digits, "_", ".", "@", "-")'),
+);
 
-export const ReserveRequest = z.strictObject({
-  jobId: z.string().min(1).max(200),
-  amount: CreditAmount,
-});
+export const ReserveRequest = cachedSchema('src/domain/credits#ReserveRequest', () =>
+  z.strictObject({
+    jobId: z.string().min(1).max(200),
+    amount: CreditAmount,
+  }),
+);
 export type ReserveRequest = z.infer<typeof ReserveRequest>;
 
-export const JobOutcome = z.enum(['completed', 'failed', 'cancelled']);
+export const JobOutcome = cachedSchema('src/domain/credits#JobOutcome', () =>
+  z.enum(['completed', 'failed', 'cancelled']),
+);
 export type JobOutcome = z.infer<typeof JobOutcome>;
 
-export const SettleRequest = z.strictObject({
-  jobId: z.string().min(1).max(200),
-  outcome: JobOutcome,
-  /** The actual cost of the whole job (every term, measured). */
-  actual: CreditAmount,
-  /** The cost of the GPU time it consumed (the `gpu-used` refund rule charges this on cancel/fail). */
-  gpuCost: CreditAmount,
-  refund: RefundRule,
-  overrun: OverrunPolicy,
-});
+export const SettleRequest = cachedSchema('src/domain/credits#SettleRequest', () =>
+  z.strictObject({
+    jobId: z.string().min(1).max(200),
+    outcome: JobOutcome,
+    /** The actual cost of the whole job (every term, measured). */
+    actual: CreditAmount,
+    /** The cost of the GPU time it consumed (the `gpu-used` refund rule charges this on cancel/fail). */
+    gpuCost: CreditAmount,
+    refund: RefundRule,
+    overrun: OverrunPolicy,
+  }),
+);
 export type SettleRequest = z.infer<typeof SettleRequest>;
 
-export const GrantRequest = z.strictObject({
-  /** Dedupe key: the same grant id is applied once. */
-  grantId: z.string().min(1).max(200),
-  amount: CreditAmount.refine((v) => v > 0, 'must be more than 0'),
-  reason: z.string().min(1).max(500),
-});
+export const GrantRequest = cachedSchema('src/domain/credits#GrantRequest', () =>
+  z.strictObject({
+    /** Dedupe key: the same grant id is applied once. */
+    grantId: z.string().min(1).max(200),
+    amount: CreditAmount.refine((v) => v > 0, 'must be more than 0'),
+    reason: z.string().min(1).max(500),
+  }),
+);
 export type GrantRequest = z.infer<typeof GrantRequest>;
 
-export const ReserveAnswer = z.object({
-  entry: LedgerEntry.optional(),
-  /** False when the key was applied before (the answer is the book's, nothing changed). */
-  applied: z.boolean(),
-  balance: z.number(),
-  reserved: z.number(),
-});
+export const ReserveAnswer = cachedSchema('src/domain/credits#ReserveAnswer', () =>
+  z.object({
+    entry: LedgerEntry.optional(),
+    /** False when the key was applied before (the answer is the book's, nothing changed). */
+    applied: z.boolean(),
+    balance: z.number(),
+    reserved: z.number(),
+  }),
+);
 export type ReserveAnswer = z.infer<typeof ReserveAnswer>;
 
-export const SettleAnswer = z.object({
-  applied: z.boolean(),
-  reserved: z.number(),
-  charged: z.number(),
-  refunded: z.number(),
-  entries: z.array(LedgerEntry),
-  balance: z.number(),
-});
+export const SettleAnswer = cachedSchema('src/domain/credits#SettleAnswer', () =>
+  z.object({
+    applied: z.boolean(),
+    reserved: z.number(),
+    charged: z.number(),
+    refunded: z.number(),
+    entries: z.array(LedgerEntry),
+    balance: z.number(),
+  }),
+);
 export type SettleAnswer = z.infer<typeof SettleAnswer>;
 
-export const GrantAnswer = z.object({ applied: z.boolean(), entry: LedgerEntry.optional(), balance: z.number() });
+export const GrantAnswer = cachedSchema('src/domain/credits#GrantAnswer', () =>
+  z.object({ applied: z.boolean(), entry: LedgerEntry.optional(), balance: z.number() }),
+);
 export type GrantAnswer = z.infer<typeof GrantAnswer>;
 
 /** An account as the API shows it. */
-export const AccountTotals = z.object({ granted: z.number(), charged: z.number(), refunded: z.number() });
-export const AccountSummary = z.object({
-  owner: z.string(),
-  /** grants − charges (reservations included) + refunds. */
-  balance: z.number(),
-  /** Reservations of jobs that have not ended. */
-  reserved: z.number(),
-  openJobs: z.number().int(),
-  totals: AccountTotals,
-  lastSeq: z.number().int(),
-});
+export const AccountTotals = cachedSchema('src/domain/credits#AccountTotals', () =>
+  z.object({ granted: z.number(), charged: z.number(), refunded: z.number() }),
+);
+export const AccountSummary = cachedSchema('src/domain/credits#AccountSummary', () =>
+  z.object({
+    owner: z.string(),
+    /** grants − charges (reservations included) + refunds. */
+    balance: z.number(),
+    /** Reservations of jobs that have not ended. */
+    reserved: z.number(),
+    openJobs: z.number().int(),
+    totals: AccountTotals,
+    lastSeq: z.number().int(),
+  }),
+);
 export type AccountSummary = z.infer<typeof AccountSummary>;
 
 /** Updates and queries of the account entity. */
@@ -394,11 +441,13 @@ export const reserveUpdate = defineUpdate<ReserveAnswer, [ReserveRequest]>('rese
 export const settleUpdate = defineUpdate<SettleAnswer, [SettleRequest]>('settleCredits');
 export const grantUpdate = defineUpdate<GrantAnswer, [GrantRequest]>('grantCredits');
 export const accountQuery = defineQuery<AccountSummary>('account');
-export const EntriesRequest = z.strictObject({
-  /** Entries with seq below this (newest first); absent = from the newest. */
-  before: z.number().int().min(1).optional(),
-  limit: z.number().int().min(1).max(500),
-});
+export const EntriesRequest = cachedSchema('src/domain/credits#EntriesRequest', () =>
+  z.strictObject({
+    /** Entries with seq below this (newest first); absent = from the newest. */
+    before: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).max(500),
+  }),
+);
 export type EntriesRequest = z.infer<typeof EntriesRequest>;
 export const entriesQuery = defineQuery<LedgerEntry[], [EntriesRequest]>('accountEntries');
 

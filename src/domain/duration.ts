@@ -1,6 +1,7 @@
 // Durations in specs: "250ms", "30s", "5m", "2h", "1d" strings or plain millisecond numbers.
 // Sandbox-safe: used by the workflow.
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -16,22 +17,24 @@ export function parseDuration(value: string | number): number | null {
 }
 
 /** A duration field: accepts a string or ms number, yields milliseconds (a number, in JSON Schema too). */
-export const Duration = z
-  .union([z.string().max(32), z.number()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `invalid duration ${JSON.stringify(v)}: use e.g. "500ms", "30s", "5m", "2h" or milliseconds`,
-      });
-      return z.NEVER;
-    }
-    if (ms > MAX_DURATION_MS) {
-      ctx.addIssue({ code: 'custom', message: `duration ${JSON.stringify(v)} exceeds the 30-day maximum` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .pipe(z.number());
+export const Duration = cachedSchema('src/domain/duration#Duration', () =>
+  z
+    .union([z.string().max(32), z.number()])
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `invalid duration ${JSON.stringify(v)}: use e.g. "500ms", "30s", "5m", "2h" or milliseconds`,
+        });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: `duration ${JSON.stringify(v)} exceeds the 30-day maximum` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .pipe(z.number()),
+);
 export type Duration = z.output<typeof Duration>;

@@ -6,15 +6,18 @@
 import { z } from 'zod';
 import type { EarlyStop } from './sweep-spec';
 import type { StepHeartbeat } from './step-io';
+import { cachedSchema } from './schema-cache';
 
 /** What a trial's step sends to its job's workflow (`trialMetric` signal). */
-export const TrialMetricReport = z.strictObject({
-  nodeId: z.string().min(1).max(64),
-  /** The workflow's execution number of the node (reports of an older execution are ignored). */
-  execution: z.number().int().min(1),
-  epoch: z.number().int().min(1),
-  value: z.number().refine(Number.isFinite, 'must be a finite number'),
-});
+export const TrialMetricReport = cachedSchema('src/domain/early-stop#TrialMetricReport', () =>
+  z.strictObject({
+    nodeId: z.string().min(1).max(64),
+    /** The workflow's execution number of the node (reports of an older execution are ignored). */
+    execution: z.number().int().min(1),
+    epoch: z.number().int().min(1),
+    value: z.number().refine(Number.isFinite, 'must be a finite number'),
+  }),
+);
 export type TrialMetricReport = z.infer<typeof TrialMetricReport>;
 
 /** The metric in a heartbeat: `valMetric`, `loss`, or a key of its `metrics`. */

@@ -4,18 +4,23 @@
 // order (the server needs `matching.enableFairness=true`). Captured in the snapshot at submit, so a
 // job keeps its weight for its whole life. Sandbox-safe.
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 /** Temporal's limits: a key of at most 64 bytes; weights are clamped to [0.001, 1000]. */
 export const FAIRNESS_KEY_MAX_BYTES = 64;
 export const MIN_FAIRNESS_WEIGHT = 0.001;
 export const MAX_FAIRNESS_WEIGHT = 1000;
 
-export const FairnessWeight = z.number().min(MIN_FAIRNESS_WEIGHT).max(MAX_FAIRNESS_WEIGHT);
+export const FairnessWeight = cachedSchema('src/domain/fairness#FairnessWeight', () =>
+  z.number().min(MIN_FAIRNESS_WEIGHT).max(MAX_FAIRNESS_WEIGHT),
+);
 
-export const Fairness = z.object({
-  key: z.string().min(1).max(FAIRNESS_KEY_MAX_BYTES),
-  weight: FairnessWeight,
-});
+export const Fairness = cachedSchema('src/domain/fairness#Fairness', () =>
+  z.object({
+    key: z.string().min(1).max(FAIRNESS_KEY_MAX_BYTES),
+    weight: FairnessWeight,
+  }),
+);
 export type Fairness = z.infer<typeof Fairness>;
 
 /** Owner → weight; `*` is the weight of every owner not listed (default 1). */

@@ -1,9 +1,12 @@
 // zod issues → `{ path, message }` details and one-line messages: the one way every edge (HTTP,
 // config, activity inputs, signals, the spec validator) reports what was wrong. Sandbox-safe.
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 /** One problem with an input, named by its JSON path ("nodes[3].dependsOn[0]"). */
-export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+export const ErrorDetail = cachedSchema('src/domain/issues#ErrorDetail', () =>
+  z.object({ path: z.string(), message: z.string() }),
+);
 export type ErrorDetail = z.infer<typeof ErrorDetail>;
 
 /** ["nodes", 3, "id"] → "nodes[3].id". */

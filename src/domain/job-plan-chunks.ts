@@ -14,39 +14,46 @@
 import { z } from 'zod';
 import { JobSpec, NODE_ID_RE, NodeSpec } from './job-spec';
 import { ErrorDetail } from './issues';
+import { cachedSchema } from './schema-cache';
 
 /** Characters per chunk: at most ~1.5 MiB as a JSON payload even if every character were escaped as \uXXXX. */
 export const PLAN_CHUNK_CHARS = 256 * 1024;
 
 /** A node without its id and dependencies: what many nodes of a large job share. */
-export const NodeBody = NodeSpec.omit({ id: true, dependsOn: true });
+export const NodeBody = cachedSchema('src/domain/job-plan-chunks#NodeBody', () =>
+  NodeSpec.omit({ id: true, dependsOn: true }),
+);
 export type NodeBody = z.infer<typeof NodeBody>;
 
 /** The compact plan (as JSON, split into chunks). */
-export const CompactPlan = z.object({
-  v: z.literal(1),
-  /** The spec without its nodes. */
-  job: JobSpec.omit({ nodes: true }),
-  /** Distinct node bodies. */
-  bodies: z.array(NodeBody),
-  /** Per node, in spec order: [id, body index, ...dependency node indexes]. */
-  nodes: z.array(z.array(z.union([z.string(), z.number()]))),
-  /** The snapshot's GPU pool per node (snapshot.pools). */
-  pools: z.record(z.string(), z.string()),
-});
+export const CompactPlan = cachedSchema('src/domain/job-plan-chunks#CompactPlan', () =>
+  z.object({
+    v: z.literal(1),
+    /** The spec without its nodes. */
+    job: JobSpec.omit({ nodes: true }),
+    /** Distinct node bodies. */
+    bodies: z.array(NodeBody),
+    /** Per node, in spec order: [id, body index, ...dependency node indexes]. */
+    nodes: z.array(z.array(z.union([z.string(), z.number()]))),
+    /** The snapshot's GPU pool per node (snapshot.pools). */
+    pools: z.record(z.string(), z.string()),
+  }),
+);
 export type CompactPlan = z.infer<typeof CompactPlan>;
 
 /** One chunk of a loaded plan: the n-th slice of its JSON, how many there are, and (first run, chunk 0) the validation result. */
-export const PlanChunk = z.object({
-  sha256: z.string(),
-  index: z.number().int().min(0),
-  count: z.number().int().min(1),
-  /** Characters of the whole plan JSON. */
-  chars: z.number().int().min(0),
-  text: z.string(),
-  /** Set when the snapshot's spec is invalid (then there is no plan: count 1, text ''). */
-  errors: z.array(ErrorDetail).optional(),
-});
+export const PlanChunk = cachedSchema('src/domain/job-plan-chunks#PlanChunk', () =>
+  z.object({
+    sha256: z.string(),
+    index: z.number().int().min(0),
+    count: z.number().int().min(1),
+    /** Characters of the whole plan JSON. */
+    chars: z.number().int().min(0),
+    text: z.string(),
+    /** Set when the snapshot's spec is invalid (then there is no plan: count 1, text ''). */
+    errors: z.array(ErrorDetail).optional(),
+  }),
+);
 export type PlanChunk = z.infer<typeof PlanChunk>;
 
 /** What the workflow asks of the loader: chunk `index` of the plan of the snapshot `ref`. */

@@ -5,26 +5,33 @@ import { z } from 'zod';
 import type { TrialMetricReport } from './early-stop';
 import { PauseMode, type JobProgress } from './progress';
 import { JobStatus } from './statuses';
+import { cachedSchema } from './schema-cache';
 
-export const PauseInput = z.strictObject({
-  /** "drain" (default): no new node starts, running nodes finish. "now": running nodes checkpoint and stop. */
-  mode: PauseMode.default('drain'),
-});
+export const PauseInput = cachedSchema('src/domain/messages#PauseInput', () =>
+  z.strictObject({
+    /** "drain" (default): no new node starts, running nodes finish. "now": running nodes checkpoint and stop. */
+    mode: PauseMode.default('drain'),
+  }),
+);
 export type PauseInput = z.input<typeof PauseInput>;
 
-export const RecoverInput = z.strictObject({
-  /** Re-run this node and everything downstream of it (default: failed + skipped nodes). */
-  fromNode: z.string().min(1).max(64).optional(),
-  /**
-   * Start the reset nodes from scratch. By default a node whose failed (or cancelled) execution
-   * reported a checkpoint resumes from it (TRAINYARD_RESUME_CHECKPOINT for command steps).
-   */
-  fromScratch: z.boolean().optional(),
-});
+export const RecoverInput = cachedSchema('src/domain/messages#RecoverInput', () =>
+  z.strictObject({
+    /** Re-run this node and everything downstream of it (default: failed + skipped nodes). */
+    fromNode: z.string().min(1).max(64).optional(),
+    /**
+     * Start the reset nodes from scratch. By default a node whose failed (or cancelled) execution
+     * reported a checkpoint resumes from it (TRAINYARD_RESUME_CHECKPOINT for command steps).
+     */
+    fromScratch: z.boolean().optional(),
+  }),
+);
 export type RecoverInput = z.input<typeof RecoverInput>;
 
 /** Result of a control update: the job's status after it. */
-export const ControlResult = z.object({ status: JobStatus, message: z.string() });
+export const ControlResult = cachedSchema('src/domain/messages#ControlResult', () =>
+  z.object({ status: JobStatus, message: z.string() }),
+);
 export type ControlResult = z.infer<typeof ControlResult>;
 
 // Signals: what `temporal workflow signal --name pause` sends. Invalid payloads are logged and ignored.

@@ -3,6 +3,7 @@
 // GET /v1/jobs/:id/nodes/:node/metrics. Bounded: MAX_POINTS lines per node, MAX_KEYS metrics each.
 // Sandbox-safe (zod only).
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 export const METRICS_FILE = 'metrics.jsonl';
 export const MAX_POINTS = 20_000;
@@ -12,36 +13,44 @@ const MAX_KEY_LENGTH = 64;
 const PROGRESS_FIELDS = ['epoch', 'epochs', 'loss', 'valMetric', 'percent'] as const;
 
 /** One epoch of the built-in trainer. */
-export const EpochRecord = z.object({ epoch: z.number().int(), loss: z.number(), valMetric: z.number() });
+export const EpochRecord = cachedSchema('src/domain/metrics-history#EpochRecord', () =>
+  z.object({ epoch: z.number().int(), loss: z.number(), valMetric: z.number() }),
+);
 export type EpochRecord = z.infer<typeof EpochRecord>;
 
 /** loss-history.json, a built-in train node's artifact: the per-epoch loss and validation metric. */
-export const LossHistory = z.object({ metricName: z.string(), epochs: z.array(EpochRecord) });
+export const LossHistory = cachedSchema('src/domain/metrics-history#LossHistory', () =>
+  z.object({ metricName: z.string(), epochs: z.array(EpochRecord) }),
+);
 export type LossHistory = z.infer<typeof LossHistory>;
 
-export const MetricPoint = z.object({
-  /** When the step reported it (ISO time, worker clock). */
-  t: z.string(),
-  attempt: z.number().int(),
-  epoch: z.number().optional(),
-  epochs: z.number().optional(),
-  loss: z.number().optional(),
-  valMetric: z.number().optional(),
-  percent: z.number().optional(),
-  metrics: z.record(z.string(), z.number()),
-});
+export const MetricPoint = cachedSchema('src/domain/metrics-history#MetricPoint', () =>
+  z.object({
+    /** When the step reported it (ISO time, worker clock). */
+    t: z.string(),
+    attempt: z.number().int(),
+    epoch: z.number().optional(),
+    epochs: z.number().optional(),
+    loss: z.number().optional(),
+    valMetric: z.number().optional(),
+    percent: z.number().optional(),
+    metrics: z.record(z.string(), z.number()),
+  }),
+);
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
-export const NodeMetrics = z.object({
-  jobId: z.string(),
-  nodeId: z.string(),
-  /** Oldest first, across attempts. */
-  points: z.array(MetricPoint),
-  /** Every metric name seen (the keys of `metrics`), sorted. */
-  keys: z.array(z.string()),
-  /** True when the step reported more than MAX_POINTS times (the later reports were not kept). */
-  truncated: z.boolean(),
-});
+export const NodeMetrics = cachedSchema('src/domain/metrics-history#NodeMetrics', () =>
+  z.object({
+    jobId: z.string(),
+    nodeId: z.string(),
+    /** Oldest first, across attempts. */
+    points: z.array(MetricPoint),
+    /** Every metric name seen (the keys of `metrics`), sorted. */
+    keys: z.array(z.string()),
+    /** True when the step reported more than MAX_POINTS times (the later reports were not kept). */
+    truncated: z.boolean(),
+  }),
+);
 export type NodeMetrics = z.infer<typeof NodeMetrics>;
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

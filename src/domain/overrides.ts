@@ -4,18 +4,21 @@
 // when the spec has a node with that id (`train.config.lr`); otherwise the path starts at the
 // spec's root (`priority`, `params.lr` in the single-job form). Pure and sandbox-safe.
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 /** One segment of an override path: a field name. */
 const FIELD_RE = /^[A-Za-z0-9_-]+$/;
 export const OVERRIDE_PATH_RE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** `{ "train.config.lr": 0.1, "priority": 2 }`: each path's new value (any JSON; the spec's own schema checks it). */
-export const Overrides = z
-  .record(
-    z.string().max(256).regex(OVERRIDE_PATH_RE, 'must be a dotted path of field names, e.g. train.config.lr'),
-    z.unknown(),
-  )
-  .refine((o) => Object.keys(o).length <= 100, 'at most 100 overrides');
+export const Overrides = cachedSchema('src/domain/overrides#Overrides', () =>
+  z
+    .record(
+      z.string().max(256).regex(OVERRIDE_PATH_RE, 'must be a dotted path of field names, e.g. train.config.lr'),
+      z.unknown(),
+    )
+    .refine((o) => Object.keys(o).length <= 100, 'at most 100 overrides'),
+);
 export type Overrides = z.infer<typeof Overrides>;
 
 /** An override that cannot be applied; `path` is the override's own path. */

@@ -8,6 +8,7 @@ import { NodeType } from './node-types';
 import { queueKind, taskQueueFor } from './routing';
 import { Trial } from './sweep-spec';
 import { DEFAULT_POOL } from './task-queues';
+import { cachedSchema } from './schema-cache';
 
 /**
  * The step cache's prediction for a cache-enabled node (the API fills it in where the store is
@@ -15,50 +16,56 @@ import { DEFAULT_POOL } from './task-queues';
  * the job and node that stored it); `miss` = computed, no entry; `unknown` = not computable before
  * the run (an upstream that is not a predicted hit, a foreach or select node, an unreadable source).
  */
-export const PlannedCache = z.object({
-  prediction: z.enum(['hit', 'miss', 'unknown']),
-  key: z.string().optional(),
-  from: z.object({ jobId: z.string(), nodeId: z.string(), storedAt: z.string() }).optional(),
-});
+export const PlannedCache = cachedSchema('src/domain/plan#PlannedCache', () =>
+  z.object({
+    prediction: z.enum(['hit', 'miss', 'unknown']),
+    key: z.string().optional(),
+    from: z.object({ jobId: z.string(), nodeId: z.string(), storedAt: z.string() }).optional(),
+  }),
+);
 export type PlannedCache = z.infer<typeof PlannedCache>;
 
-export const PlannedNode = z.object({
-  id: z.string(),
-  type: NodeType,
-  /** The step template a command node was expanded from. */
-  template: z.string().optional(),
-  /** The sweep trial the node is (expanded from `matrix` / `sweep`, or a `perTrial` copy). */
-  trial: Trial.optional(),
-  /** Topological level (0 = no dependencies). */
-  stage: z.number().int(),
-  taskQueue: z.string(),
-  /** GPU pool (GPU queues only). */
-  pool: z.string().optional(),
-  gpus: z.number().int(),
-  dependsOn: z.array(z.string()),
-  estimatedMs: z.number().optional(),
-  /** Cache-enabled nodes, when the plan was checked against the step cache (POST /v1/jobs/validate). */
-  cache: PlannedCache.optional(),
-});
+export const PlannedNode = cachedSchema('src/domain/plan#PlannedNode', () =>
+  z.object({
+    id: z.string(),
+    type: NodeType,
+    /** The step template a command node was expanded from. */
+    template: z.string().optional(),
+    /** The sweep trial the node is (expanded from `matrix` / `sweep`, or a `perTrial` copy). */
+    trial: Trial.optional(),
+    /** Topological level (0 = no dependencies). */
+    stage: z.number().int(),
+    taskQueue: z.string(),
+    /** GPU pool (GPU queues only). */
+    pool: z.string().optional(),
+    gpus: z.number().int(),
+    dependsOn: z.array(z.string()),
+    estimatedMs: z.number().optional(),
+    /** Cache-enabled nodes, when the plan was checked against the step cache (POST /v1/jobs/validate). */
+    cache: PlannedCache.optional(),
+  }),
+);
 export type PlannedNode = z.infer<typeof PlannedNode>;
 
-export const JobPlan = z.object({
-  /** Topological levels; the nodes of a stage can run at once. */
-  stages: z.array(z.array(z.string())),
-  /** The longest dependency chain: by estimated duration when the spec gives any, else by node count. */
-  criticalPath: z.object({ nodes: z.array(z.string()), estimatedMs: z.number().optional() }),
-  nodes: z.array(PlannedNode),
-  /** Sum of gpus × estimatedDuration over nodes that give a duration; absent when none does. */
-  estimatedGpuMs: z.number().optional(),
-  /** The spec's limit on nodes running at once. */
-  parallelism: z.number().int(),
-  /** The widest stage: more than `parallelism` means some nodes of that stage wait. */
-  maxStageWidth: z.number().int(),
-  nodeCount: z.number().int(),
-  edgeCount: z.number().int(),
-  /** Nodes predicted to be step-cache hits (present when the plan was checked against the cache). */
-  cacheHits: z.number().int().optional(),
-});
+export const JobPlan = cachedSchema('src/domain/plan#JobPlan', () =>
+  z.object({
+    /** Topological levels; the nodes of a stage can run at once. */
+    stages: z.array(z.array(z.string())),
+    /** The longest dependency chain: by estimated duration when the spec gives any, else by node count. */
+    criticalPath: z.object({ nodes: z.array(z.string()), estimatedMs: z.number().optional() }),
+    nodes: z.array(PlannedNode),
+    /** Sum of gpus × estimatedDuration over nodes that give a duration; absent when none does. */
+    estimatedGpuMs: z.number().optional(),
+    /** The spec's limit on nodes running at once. */
+    parallelism: z.number().int(),
+    /** The widest stage: more than `parallelism` means some nodes of that stage wait. */
+    maxStageWidth: z.number().int(),
+    nodeCount: z.number().int(),
+    edgeCount: z.number().int(),
+    /** Nodes predicted to be step-cache hits (present when the plan was checked against the cache). */
+    cacheHits: z.number().int().optional(),
+  }),
+);
 export type JobPlan = z.infer<typeof JobPlan>;
 
 export interface PlanOptions {

@@ -12,72 +12,89 @@
 // reset) are reclaimed by the entity's sweep.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 /** GPUs one owner may hold in a pool; null = unlimited. */
-export const GpuLimit = z.number().int().min(0).max(100_000).nullable();
+export const GpuLimit = cachedSchema('src/domain/quota#GpuLimit', () =>
+  z.number().int().min(0).max(100_000).nullable(),
+);
 export type GpuLimit = z.infer<typeof GpuLimit>;
 
-export const LeaseRequest = z.strictObject({
-  /** `<jobId>/<nodeId>#<execution>`: unique per node execution, so a retried request is the same one. */
-  leaseId: z.string().min(1).max(300),
-  jobId: z.string().min(1).max(200),
-  nodeId: z.string().min(1).max(64),
-  gpus: z.number().int().min(1).max(64),
-  /** Job priority (1 first … 5 last) orders the owner's waiters; then arrival. */
-  priority: z.number().int().min(1).max(5),
-  /** The deployment's default limit for this pool and owner (TRAINYARD_GPU_QUOTAS) as the caller sees it. */
-  defaultLimit: GpuLimit,
-});
+export const LeaseRequest = cachedSchema('src/domain/quota#LeaseRequest', () =>
+  z.strictObject({
+    /** `<jobId>/<nodeId>#<execution>`: unique per node execution, so a retried request is the same one. */
+    leaseId: z.string().min(1).max(300),
+    jobId: z.string().min(1).max(200),
+    nodeId: z.string().min(1).max(64),
+    gpus: z.number().int().min(1).max(64),
+    /** Job priority (1 first … 5 last) orders the owner's waiters; then arrival. */
+    priority: z.number().int().min(1).max(5),
+    /** The deployment's default limit for this pool and owner (TRAINYARD_GPU_QUOTAS) as the caller sees it. */
+    defaultLimit: GpuLimit,
+  }),
+);
 export type LeaseRequest = z.infer<typeof LeaseRequest>;
 
-export const LeaseAnswer = z.object({
-  granted: z.boolean(),
-  /** GPUs the owner holds in the pool (this lease included when granted). */
-  held: z.number().int(),
-  limit: GpuLimit,
-  /** Requests of the same owner ahead of this one (0 when granted). */
-  ahead: z.number().int(),
-});
+export const LeaseAnswer = cachedSchema('src/domain/quota#LeaseAnswer', () =>
+  z.object({
+    granted: z.boolean(),
+    /** GPUs the owner holds in the pool (this lease included when granted). */
+    held: z.number().int(),
+    limit: GpuLimit,
+    /** Requests of the same owner ahead of this one (0 when granted). */
+    ahead: z.number().int(),
+  }),
+);
 export type LeaseAnswer = z.infer<typeof LeaseAnswer>;
 
-export const ReleaseLease = z.strictObject({ leaseId: z.string().min(1).max(300) });
+export const ReleaseLease = cachedSchema('src/domain/quota#ReleaseLease', () =>
+  z.strictObject({ leaseId: z.string().min(1).max(300) }),
+);
 export type ReleaseLease = z.infer<typeof ReleaseLease>;
 
-export const SetGpuLimit = z.strictObject({
-  /** The explicit limit (null = unlimited), or "default" to go back to TRAINYARD_GPU_QUOTAS. */
-  limit: z.union([GpuLimit, z.literal('default')]),
-});
+export const SetGpuLimit = cachedSchema('src/domain/quota#SetGpuLimit', () =>
+  z.strictObject({
+    /** The explicit limit (null = unlimited), or "default" to go back to TRAINYARD_GPU_QUOTAS. */
+    limit: z.union([GpuLimit, z.literal('default')]),
+  }),
+);
 export type SetGpuLimit = z.infer<typeof SetGpuLimit>;
 
-export const QuotaLease = z.object({
-  leaseId: z.string(),
-  jobId: z.string(),
-  nodeId: z.string(),
-  gpus: z.number().int(),
-  priority: z.number().int(),
-  /** ISO time the lease was asked for / granted. */
-  requestedAt: z.string(),
-  grantedAt: z.string().optional(),
-});
+export const QuotaLease = cachedSchema('src/domain/quota#QuotaLease', () =>
+  z.object({
+    leaseId: z.string(),
+    jobId: z.string(),
+    nodeId: z.string(),
+    gpus: z.number().int(),
+    priority: z.number().int(),
+    /** ISO time the lease was asked for / granted. */
+    requestedAt: z.string(),
+    grantedAt: z.string().optional(),
+  }),
+);
 export type QuotaLease = z.infer<typeof QuotaLease>;
 
 /** What the quota entity carries across continue-as-new, and what its query shows. */
-export const QuotaBookState = z.object({
-  explicitLimit: GpuLimit.optional(),
-  defaultLimit: GpuLimit,
-  leases: z.array(QuotaLease),
-  /** In grant order: priority, then arrival. */
-  waiting: z.array(QuotaLease),
-});
+export const QuotaBookState = cachedSchema('src/domain/quota#QuotaBookState', () =>
+  z.object({
+    explicitLimit: GpuLimit.optional(),
+    defaultLimit: GpuLimit,
+    leases: z.array(QuotaLease),
+    /** In grant order: priority, then arrival. */
+    waiting: z.array(QuotaLease),
+  }),
+);
 export type QuotaBookState = z.infer<typeof QuotaBookState>;
 
-export const QuotaView = QuotaBookState.extend({
-  pool: z.string(),
-  owner: z.string(),
-  /** The limit in force: the explicit one, else the default; null = unlimited. */
-  limit: GpuLimit,
-  held: z.number().int(),
-});
+export const QuotaView = cachedSchema('src/domain/quota#QuotaView', () =>
+  QuotaBookState.extend({
+    pool: z.string(),
+    owner: z.string(),
+    /** The limit in force: the explicit one, else the default; null = unlimited. */
+    limit: GpuLimit,
+    held: z.number().int(),
+  }),
+);
 export type QuotaView = z.infer<typeof QuotaView>;
 
 export interface QuotaWorkflowInput {

@@ -3,16 +3,21 @@
 // Sandbox-safe.
 import { z } from 'zod';
 import { JobSnapshot } from './snapshot';
+import { cachedSchema } from './schema-cache';
 
-export const ScheduledRunInput = z.object({
-  /** The Temporal schedule id; recorded as the job's scheduledBy. */
-  scheduleId: z.string().min(1),
-  /** Everything but jobId and submittedAt, which each run sets. */
-  snapshot: JobSnapshot.omit({ jobId: true, submittedAt: true, scheduledBy: true }),
-});
+export const ScheduledRunInput = cachedSchema('src/domain/scheduled-run#ScheduledRunInput', () =>
+  z.object({
+    /** The Temporal schedule id; recorded as the job's scheduledBy. */
+    scheduleId: z.string().min(1),
+    /** Everything but jobId and submittedAt, which each run sets. */
+    snapshot: JobSnapshot.omit({ jobId: true, submittedAt: true, scheduledBy: true }),
+  }),
+);
 export type ScheduledRunInput = z.infer<typeof ScheduledRunInput>;
 
-export const ScheduledRunResult = z.object({ jobId: z.string(), status: z.string() });
+export const ScheduledRunResult = cachedSchema('src/domain/scheduled-run#ScheduledRunResult', () =>
+  z.object({ jobId: z.string(), status: z.string() }),
+);
 export type ScheduledRunResult = z.infer<typeof ScheduledRunResult>;
 
 /** Workflow type name of the launcher a schedule starts. */

@@ -7,41 +7,48 @@ import { z } from 'zod';
 import type { SelectConfig } from './node-types';
 import { NodeStatus } from './statuses';
 import { SelectCandidate, type StepOutput } from './step-io';
+import { cachedSchema } from './schema-cache';
 
 export { SelectCandidate };
 
-export const LeaderboardRow = z.object({
-  /** 1 = best; absent for candidates that were not ranked (not completed, or no such metric). */
-  rank: z.number().int().min(1).optional(),
-  nodeId: z.string(),
-  trial: z.object({ group: z.string(), index: z.number().int() }).optional(),
-  params: z.record(z.string(), z.unknown()),
-  metric: z.number().nullable(),
-  status: NodeStatus,
-  gpuSeconds: z.number(),
-  /** Why it is not ranked, or its error. */
-  note: z.string().optional(),
-});
+export const LeaderboardRow = cachedSchema('src/domain/select#LeaderboardRow', () =>
+  z.object({
+    /** 1 = best; absent for candidates that were not ranked (not completed, or no such metric). */
+    rank: z.number().int().min(1).optional(),
+    nodeId: z.string(),
+    trial: z.object({ group: z.string(), index: z.number().int() }).optional(),
+    params: z.record(z.string(), z.unknown()),
+    metric: z.number().nullable(),
+    status: NodeStatus,
+    gpuSeconds: z.number(),
+    /** Why it is not ranked, or its error. */
+    note: z.string().optional(),
+  }),
+);
 export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
 
 /** What a select node chose: the leaderboard artifact's content, and (rows capped) its output summary's `leaderboard`. */
-export const Leaderboard = z.object({
-  metric: z.string(),
-  mode: z.enum(['max', 'min']),
-  /** The winner's node id. */
-  winner: z.string(),
-  /** Ranked rows first (best first), then the rest in candidate order. */
-  rows: z.array(LeaderboardRow),
-  /** Candidates in all (rows may be capped in a summary). */
-  candidates: z.number().int(),
-  ranked: z.number().int(),
-  /** Set when `rows` holds only the first rows (the artifact holds all). */
-  truncated: z.boolean().optional(),
-});
+export const Leaderboard = cachedSchema('src/domain/select#Leaderboard', () =>
+  z.object({
+    metric: z.string(),
+    mode: z.enum(['max', 'min']),
+    /** The winner's node id. */
+    winner: z.string(),
+    /** Ranked rows first (best first), then the rest in candidate order. */
+    rows: z.array(LeaderboardRow),
+    /** Candidates in all (rows may be capped in a summary). */
+    candidates: z.number().int(),
+    ranked: z.number().int(),
+    /** Set when `rows` holds only the first rows (the artifact holds all). */
+    truncated: z.boolean().optional(),
+  }),
+);
 export type Leaderboard = z.infer<typeof Leaderboard>;
 
 /** A leaderboard in the job view: the select node it came from. */
-export const JobLeaderboard = Leaderboard.extend({ node: z.string() });
+export const JobLeaderboard = cachedSchema('src/domain/select#JobLeaderboard', () =>
+  Leaderboard.extend({ node: z.string() }),
+);
 export type JobLeaderboard = z.infer<typeof JobLeaderboard>;
 
 /** Rows of a leaderboard kept in the select node's summary (the artifact keeps every row). */

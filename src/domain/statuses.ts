@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 import { JOB_STATUSES, NODE_STATUSES } from './status-sets';
+import { cachedSchema } from './schema-cache';
 
 export {
   NODE_STATUSES,
@@ -15,7 +16,7 @@ export {
   isTerminalJobStatus,
 } from './status-sets';
 
-export const NodeStatus = z.enum(NODE_STATUSES);
+export const NodeStatus = cachedSchema('src/domain/statuses#NodeStatus', () => z.enum(NODE_STATUSES));
 export type NodeStatus = z.infer<typeof NodeStatus>;
-export const JobStatus = z.enum(JOB_STATUSES);
+export const JobStatus = cachedSchema('src/domain/statuses#JobStatus', () => z.enum(JOB_STATUSES));
 export type JobStatus = z.infer<typeof JobStatus>;

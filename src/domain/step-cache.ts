@@ -4,17 +4,20 @@
 import { z } from 'zod';
 import { Duration } from './duration';
 import type { StepInput, StepOutput } from './step-io';
+import { cachedSchema } from './schema-cache';
 
 /** `cache: true` (or false to opt a node out of a job's cache), or `{ version, ttl }`. */
-export const CacheSpec = z.union([
-  z.boolean(),
-  z.strictObject({
-    /** Bump to invalidate every entry made under another version (as Flyte's cache_version). */
-    version: z.string().min(1).max(64).optional(),
-    /** How long an entry serves hits after it was stored (default: until purged). */
-    ttl: Duration.optional(),
-  }),
-]);
+export const CacheSpec = cachedSchema('src/domain/step-cache#CacheSpec', () =>
+  z.union([
+    z.boolean(),
+    z.strictObject({
+      /** Bump to invalidate every entry made under another version (as Flyte's cache_version). */
+      version: z.string().min(1).max(64).optional(),
+      /** How long an entry serves hits after it was stored (default: until purged). */
+      ttl: Duration.optional(),
+    }),
+  ]),
+);
 export type CacheSpec = z.infer<typeof CacheSpec>;
 
 /** The cache settings a node runs under, or undefined when it does not use the cache. */
@@ -35,26 +38,30 @@ export function effectiveCache(
 }
 
 /** What a node's output says about the cache: its key, and on a hit where the output came from. */
-export const CacheOutcome = z.object({
-  key: z.string(),
-  hit: z.boolean(),
-  /** A hit: the job and node that produced the entry, and when it was stored. */
-  from: z.object({ jobId: z.string(), nodeId: z.string(), storedAt: z.string() }).optional(),
-});
+export const CacheOutcome = cachedSchema('src/domain/step-cache#CacheOutcome', () =>
+  z.object({
+    key: z.string(),
+    hit: z.boolean(),
+    /** A hit: the job and node that produced the entry, and when it was stored. */
+    from: z.object({ jobId: z.string(), nodeId: z.string(), storedAt: z.string() }).optional(),
+  }),
+);
 export type CacheOutcome = z.infer<typeof CacheOutcome>;
 
 /** One entry as `trainyard cache ls` and GET /v1/cache show it. */
-export const CacheEntryView = z.object({
-  key: z.string(),
-  nodeType: z.string(),
-  jobId: z.string(),
-  nodeId: z.string(),
-  storedAt: z.string(),
-  expiresAt: z.string().optional(),
-  version: z.string(),
-  artifacts: z.number().int(),
-  bytes: z.number(),
-});
+export const CacheEntryView = cachedSchema('src/domain/step-cache#CacheEntryView', () =>
+  z.object({
+    key: z.string(),
+    nodeType: z.string(),
+    jobId: z.string(),
+    nodeId: z.string(),
+    storedAt: z.string(),
+    expiresAt: z.string().optional(),
+    version: z.string(),
+    artifacts: z.number().int(),
+    bytes: z.number(),
+  }),
+);
 export type CacheEntryView = z.infer<typeof CacheEntryView>;
 
 /** What the workflow sends the cache activities (activities/step-cache.ts). */

@@ -3,6 +3,7 @@
 // for a node that does not ask and the most a node may ask for (TRAINYARD_STEP_LIMITS,
 // TRAINYARD_STEP_LIMITS_MAX). Enforced by the step sandbox (activities/sandbox/). Sandbox-safe.
 import { z } from 'zod';
+import { cachedSchema } from './schema-cache';
 
 export const STEP_LIMIT_KEYS = ['memoryMb', 'processes', 'openFiles', 'fileSizeMb', 'cpuSeconds', 'diskMb'] as const;
 export type StepLimitKey = (typeof STEP_LIMIT_KEYS)[number];
@@ -49,20 +50,22 @@ export const STEP_LIMIT_BUILTIN_MAX: StepLimits = {
 const limit = (k: StepLimitKey, min: number) => z.number().int().min(min).max(BOUNDS[k]).optional();
 
 /** The limits part of a node's `resources` (all optional: unset = the worker's default). */
-export const StepLimitsSpec = z.strictObject({
-  /** Resident memory of all the step's processes together (and address space per process, for CPU steps). */
-  memoryMb: limit('memoryMb', 16),
-  /** Processes and threads the step may have at once. */
-  processes: limit('processes', 4),
-  /** Open files per process. */
-  openFiles: limit('openFiles', 16),
-  /** Largest file the step may write. */
-  fileSizeMb: limit('fileSizeMb', 1),
-  /** CPU seconds, per process and for all of the step's processes together. */
-  cpuSeconds: limit('cpuSeconds', 1),
-  /** What the node's folder may hold. */
-  diskMb: limit('diskMb', 1),
-});
+export const StepLimitsSpec = cachedSchema('src/domain/step-limits#StepLimitsSpec', () =>
+  z.strictObject({
+    /** Resident memory of all the step's processes together (and address space per process, for CPU steps). */
+    memoryMb: limit('memoryMb', 16),
+    /** Processes and threads the step may have at once. */
+    processes: limit('processes', 4),
+    /** Open files per process. */
+    openFiles: limit('openFiles', 16),
+    /** Largest file the step may write. */
+    fileSizeMb: limit('fileSizeMb', 1),
+    /** CPU seconds, per process and for all of the step's processes together. */
+    cpuSeconds: limit('cpuSeconds', 1),
+    /** What the node's folder may hold. */
+    diskMb: limit('diskMb', 1),
+  }),
+);
 export type StepLimitsSpec = z.infer<typeof StepLimitsSpec>;
 
 /** `memoryMb=4096,processes=256` → the limits given (throws naming the variable and the entry). */

@@ -9,40 +9,45 @@ import { z } from 'zod';
 import { LIMITS, NODE_ID_RE, Params, ResourcesSpec, RetrySpec, TimeoutSpec } from './job-spec';
 import { CommandConfig, NODE_TYPES, StepNetwork, type NodeType } from './node-types';
 import type { ErrorDetail } from './issues';
+import { cachedSchema } from './schema-cache';
 
-export const TemplateName = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxIdLength)
-  .regex(NODE_ID_RE, 'must match [a-z0-9][a-z0-9_-]* (lowercase letters, digits, "_" and "-")')
-  .refine((n) => !(NODE_TYPES as readonly string[]).includes(n), {
-    message: `must not be a built-in node type (${NODE_TYPES.join(', ')}); use "aliases" to answer to one in the single-job form`,
-  });
+export const TemplateName = cachedSchema('src/domain/step-templates#TemplateName', () =>
+  z
+    .string()
+    .min(1)
+    .max(LIMITS.maxIdLength)
+    .regex(NODE_ID_RE, 'must match [a-z0-9][a-z0-9_-]* (lowercase letters, digits, "_" and "-")')
+    .refine((n) => !(NODE_TYPES as readonly string[]).includes(n), {
+      message: `must not be a built-in node type (${NODE_TYPES.join(', ')}); use "aliases" to answer to one in the single-job form`,
+    }),
+);
 
-export const StepTemplate = z.strictObject({
-  description: z.string().max(2000).optional(),
-  /**
-   * Job types the single-job form maps to this template: `{ jobType: "train", … }` runs it instead
-   * of the built-in step (which could not run alone anyway). DAG nodes always name the template.
-   */
-  aliases: z.array(z.enum(NODE_TYPES)).max(NODE_TYPES.length).default([]),
-  /** argv; placeholders: `{config}` (the node's config file), `{params}` (params.json), `{output}` (the node's folder), `{scripts}/…`. */
-  command: CommandConfig.shape.command,
-  env: CommandConfig.shape.env,
-  cwd: CommandConfig.shape.cwd,
-  nonRetryableExitCodes: CommandConfig.shape.nonRetryableExitCodes,
-  killGraceMs: CommandConfig.shape.killGraceMs,
-  /** How the node's config is written for `{config}`. */
-  configFormat: CommandConfig.shape.configFormat,
-  /** The step's network (`none` or `host`); unset = the worker's TRAINYARD_STEP_NETWORK. */
-  network: StepNetwork.optional(),
-  /** Default params; a node's `params` override them key by key. */
-  params: Params.default({}),
-  /** Defaults for nodes of this type that do not say. */
-  resources: ResourcesSpec.optional(),
-  retry: RetrySpec.optional(),
-  timeout: TimeoutSpec.optional(),
-});
+export const StepTemplate = cachedSchema('src/domain/step-templates#StepTemplate', () =>
+  z.strictObject({
+    description: z.string().max(2000).optional(),
+    /**
+     * Job types the single-job form maps to this template: `{ jobType: "train", … }` runs it instead
+     * of the built-in step (which could not run alone anyway). DAG nodes always name the template.
+     */
+    aliases: z.array(z.enum(NODE_TYPES)).max(NODE_TYPES.length).default([]),
+    /** argv; placeholders: `{config}` (the node's config file), `{params}` (params.json), `{output}` (the node's folder), `{scripts}/…`. */
+    command: CommandConfig.shape.command,
+    env: CommandConfig.shape.env,
+    cwd: CommandConfig.shape.cwd,
+    nonRetryableExitCodes: CommandConfig.shape.nonRetryableExitCodes,
+    killGraceMs: CommandConfig.shape.killGraceMs,
+    /** How the node's config is written for `{config}`. */
+    configFormat: CommandConfig.shape.configFormat,
+    /** The step's network (`none` or `host`); unset = the worker's TRAINYARD_STEP_NETWORK. */
+    network: StepNetwork.optional(),
+    /** Default params; a node's `params` override them key by key. */
+    params: Params.default({}),
+    /** Defaults for nodes of this type that do not say. */
+    resources: ResourcesSpec.optional(),
+    retry: RetrySpec.optional(),
+    timeout: TimeoutSpec.optional(),
+  }),
+);
 export type StepTemplate = z.infer<typeof StepTemplate>;
 
 /** Why a template name is not allowed (empty when it is). */
@@ -51,12 +56,14 @@ export function templateNameProblems(name: string): string[] {
   return r.success ? [] : r.error.issues.map((i) => i.message);
 }
 
-export const StepTemplatesFile = z.strictObject({
-  templates: z.record(z.string(), StepTemplate).superRefine((templates, c) => {
-    for (const name of Object.keys(templates))
-      for (const message of templateNameProblems(name)) c.addIssue({ code: 'custom', path: [name], message });
+export const StepTemplatesFile = cachedSchema('src/domain/step-templates#StepTemplatesFile', () =>
+  z.strictObject({
+    templates: z.record(z.string(), StepTemplate).superRefine((templates, c) => {
+      for (const name of Object.keys(templates))
+        for (const message of templateNameProblems(name)) c.addIssue({ code: 'custom', path: [name], message });
+    }),
   }),
-});
+);
 export type StepTemplatesFile = z.infer<typeof StepTemplatesFile>;
 export type StepTemplates = StepTemplatesFile['templates'];
 

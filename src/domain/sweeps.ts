@@ -13,22 +13,27 @@ import type { ErrorDetail } from './issues';
 import { issueDetails } from './issues';
 import { createRng } from './random';
 import { EarlyStop, ParamPath, SuccessRatio, trialNodeId, type SweepGroupInput, type Trial } from './sweep-spec';
+import { cachedSchema } from './schema-cache';
 
 /** Most values in one list of a matrix or sweep space, and most swept paths. */
 export const SWEEP_LIMITS = { maxValues: 1_000, maxPaths: 32, maxTrials: LIMITS.maxNodes } as const;
 
-const ValueList = z.array(z.unknown()).min(1, 'needs at least one value').max(SWEEP_LIMITS.maxValues);
+const ValueList = cachedSchema('src/domain/sweeps#ValueList', () =>
+  z.array(z.unknown()).min(1, 'needs at least one value').max(SWEEP_LIMITS.maxValues),
+);
 
 /** A numeric range sampled by `strategy: random`: uniform, or log-uniform with `log: true`; `int` rounds. */
-export const SweepRange = z
-  .strictObject({
-    min: z.number(),
-    max: z.number(),
-    log: z.boolean().default(false),
-    int: z.boolean().default(false),
-  })
-  .refine((r) => r.min <= r.max, { message: '"min" must not be above "max"' })
-  .refine((r) => !r.log || r.min > 0, { message: 'a log range needs min > 0' });
+export const SweepRange = cachedSchema('src/domain/sweeps#SweepRange', () =>
+  z
+    .strictObject({
+      min: z.number(),
+      max: z.number(),
+      log: z.boolean().default(false),
+      int: z.boolean().default(false),
+    })
+    .refine((r) => r.min <= r.max, { message: '"min" must not be above "max"' })
+    .refine((r) => !r.log || r.min > 0, { message: 'a log range needs min > 0' }),
+);
 export type SweepRange = z.infer<typeof SweepRange>;
 
 const space = <T extends z.ZodType>(value: T) =>
@@ -42,31 +47,35 @@ const space = <T extends z.ZodType>(value: T) =>
 /** `matrix: { learningRate: [0.01, 0.1], hiddenLayers: [[16], [32, 16]] }`. */
 export const Matrix = space(ValueList);
 
-export const SweepSpec = z.discriminatedUnion('strategy', [
-  z.strictObject({ strategy: z.literal('grid'), space: space(ValueList) }),
-  z.strictObject({
-    strategy: z.literal('random'),
-    count: z.number().int().min(1).max(SWEEP_LIMITS.maxTrials),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(0),
-    space: space(z.union([ValueList, SweepRange])),
-  }),
-]);
+export const SweepSpec = cachedSchema('src/domain/sweeps#SweepSpec', () =>
+  z.discriminatedUnion('strategy', [
+    z.strictObject({ strategy: z.literal('grid'), space: space(ValueList) }),
+    z.strictObject({
+      strategy: z.literal('random'),
+      count: z.number().int().min(1).max(SWEEP_LIMITS.maxTrials),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .default(0),
+      space: space(z.union([ValueList, SweepRange])),
+    }),
+  ]),
+);
 export type SweepSpec = z.infer<typeof SweepSpec>;
 
 /** The fields a node may carry before expansion (the swept node's; `perTrial` on its dependents). */
-const SweepFields = z.strictObject({
-  matrix: Matrix.optional(),
-  sweep: SweepSpec.optional(),
-  maxParallel: z.number().int().min(1).max(LIMITS.maxParallelism).optional(),
-  minSuccessRatio: SuccessRatio.optional(),
-  earlyStop: EarlyStop.optional(),
-  perTrial: z.boolean().optional(),
-});
+const SweepFields = cachedSchema('src/domain/sweeps#SweepFields', () =>
+  z.strictObject({
+    matrix: Matrix.optional(),
+    sweep: SweepSpec.optional(),
+    maxParallel: z.number().int().min(1).max(LIMITS.maxParallelism).optional(),
+    minSuccessRatio: SuccessRatio.optional(),
+    earlyStop: EarlyStop.optional(),
+    perTrial: z.boolean().optional(),
+  }),
+);
 type SweepFields = z.infer<typeof SweepFields>;
 const SWEEP_KEYS = Object.keys(SweepFields.shape) as (keyof SweepFields)[];
 

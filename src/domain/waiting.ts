@@ -7,27 +7,30 @@ import type { NodeState } from './progress';
 import { describeQuotaWait } from './quota';
 import { TERMINAL_NODE_STATUSES } from './status-sets';
 import type { NodeStatus } from './statuses';
+import { cachedSchema } from './schema-cache';
 
 export const WAIT_REASONS = ['upstream', 'paused', 'quota', 'queued', 'gpu', 'retry_backoff'] as const;
 
 /** Why a node is not running (only on nodes that are neither running nor finished). */
-export const NodeWait = z.object({
-  reason: z.enum(WAIT_REASONS),
-  /** One line for people: "queued behind 3 tasks in pool a100-80g". */
-  message: z.string(),
-  /** upstream: its dependencies that have not finished. */
-  nodes: z.array(z.string()).optional(),
-  /** The GPU pool (quota, queued on a GPU queue, gpu). */
-  pool: z.string().optional(),
-  /** queued: the task queue it waits in. */
-  taskQueue: z.string().optional(),
-  /** queued: other tasks in that queue's backlog (Temporal's approximate count); quota: the owner's requests ahead. */
-  ahead: z.number().int().optional(),
-  /** quota: since when. */
-  since: z.string().optional(),
-  /** retry_backoff: when the next attempt is due. */
-  nextAttemptAt: z.string().optional(),
-});
+export const NodeWait = cachedSchema('src/domain/waiting#NodeWait', () =>
+  z.object({
+    reason: z.enum(WAIT_REASONS),
+    /** One line for people: "queued behind 3 tasks in pool a100-80g". */
+    message: z.string(),
+    /** upstream: its dependencies that have not finished. */
+    nodes: z.array(z.string()).optional(),
+    /** The GPU pool (quota, queued on a GPU queue, gpu). */
+    pool: z.string().optional(),
+    /** queued: the task queue it waits in. */
+    taskQueue: z.string().optional(),
+    /** queued: other tasks in that queue's backlog (Temporal's approximate count); quota: the owner's requests ahead. */
+    ahead: z.number().int().optional(),
+    /** quota: since when. */
+    since: z.string().optional(),
+    /** retry_backoff: when the next attempt is due. */
+    nextAttemptAt: z.string().optional(),
+  }),
+);
 export type NodeWait = z.infer<typeof NodeWait>;
 
 /** `<prefix>-gpu-train-<pool>` / `<prefix>-gpu-export-<pool>` → the pool; other queues → undefined. */
