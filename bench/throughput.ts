@@ -21,6 +21,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { z } from 'zod';
 import { createActivitiesFromConfig } from '../activities';
 import { queueNames } from '../src/domain/task-queues';
 import { freePort } from '../src/temporal/dev-server';
@@ -30,6 +31,7 @@ import { benchConfig, http, startBenchApi } from './lib/api';
 import { historiesOf } from './lib/hop-bench';
 import { taskLatencies } from './lib/hop-history';
 import { histogramMeans, scrape } from './lib/prom';
+import { EnvJson, PositiveCount, knob } from './lib/knobs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, pool, round, spread, type Spread } from './lib/stats';
 import { installQuietRuntime, jobBundle, startBenchTemporal, type BenchTemporal } from './lib/temporal';
@@ -45,6 +47,20 @@ type Kind = 'trainyard' | 'baseline';
 
 /** `trainyard-true`, or with config settings of its own: `trainyard-true@TRAINYARD_WORKFLOW_THREADS=1`. */
 type StackName = `${Kind}-${Work}` | `${Kind}-${Work}@${string}`;
+const StackList = z
+  .string()
+  .transform((s) => s.split(','))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^(trainyard|baseline)-(true|noop)(@.+)?$/,
+          'each stack is (trainyard|baseline)-(true|noop)[@VAR=value,…]',
+        )
+        .transform((n) => n as StackName),
+    ),
+  );
 
 interface Stack {
   name: StackName;
@@ -319,10 +335,10 @@ const STACKS: StackName[] = [
 ];
 
 export async function throughput(opts: BenchOptions): Promise<Record<string, unknown>> {
-  const jobs = Number(process.env.THROUGHPUT_JOBS ?? (opts.quick ? 200 : 1000));
-  const rounds = Number(process.env.THROUGHPUT_ROUNDS ?? (opts.quick ? 1 : 2));
-  const names = (process.env.THROUGHPUT_STACKS?.split(',') as StackName[] | undefined) ?? STACKS;
-  const extraEnv = JSON.parse(process.env.THROUGHPUT_ENV ?? '{}') as Record<string, string>;
+  const jobs = knob('THROUGHPUT_JOBS', PositiveCount, opts.quick ? 200 : 1000);
+  const rounds = knob('THROUGHPUT_ROUNDS', PositiveCount, opts.quick ? 1 : 2);
+  const names = knob('THROUGHPUT_STACKS', StackList, STACKS);
+  const extraEnv = knob('THROUGHPUT_ENV', EnvJson, {});
   const metricsPort = await freePort();
   // The SDK's metrics for this process: the first Runtime.install wins, so before the server starts.
   installQuietRuntime({ metricsBindAddress: `127.0.0.1:${metricsPort}` });
