@@ -18,14 +18,21 @@ export interface QueueNames {
   gpuExport(pool: string): string;
 }
 
+const byPrefix = new Map<string, QueueNames>();
 export function queueNames(prefix: string = DEFAULT_QUEUE_PREFIX): QueueNames {
-  return {
-    workflows: `${prefix}-workflows`,
-    cpu: `${prefix}-workflows`,
-    legacyCpu: `${prefix}-cpu`,
-    gpuTrain: (pool) => `${prefix}-gpu-train-${pool}`,
-    gpuExport: (pool) => `${prefix}-gpu-export-${pool}`,
-  };
+  // One object per prefix: the plan asks for every node of a job (50,000 at most).
+  let names = byPrefix.get(prefix);
+  if (!names) {
+    names = {
+      workflows: `${prefix}-workflows`,
+      cpu: `${prefix}-workflows`,
+      legacyCpu: `${prefix}-cpu`,
+      gpuTrain: (pool) => `${prefix}-gpu-train-${pool}`,
+      gpuExport: (pool) => `${prefix}-gpu-export-${pool}`,
+    };
+    byPrefix.set(prefix, Object.freeze(names));
+  }
+  return names;
 }
 
 export const TASK_QUEUES = queueNames();

@@ -91,7 +91,8 @@ function asNodeType(v: unknown): NodeType | undefined {
   return typeof v === 'string' && (NODE_TYPES as readonly string[]).includes(v) ? (v as NodeType) : undefined;
 }
 
-function looseNode(raw: unknown): LooseNode {
+/** `raw` as parsed (defaults filled in) when the schema passed, else as written; `written` as written. */
+function looseNode(raw: unknown, written: unknown): LooseNode {
   const r = isRecord(raw) ? raw : {};
   const deps: LooseNode['deps'] = [];
   if (Array.isArray(r.dependsOn)) r.dependsOn.forEach((d, at) => typeof d === 'string' && deps.push({ value: d, at }));
@@ -115,7 +116,7 @@ function looseNode(raw: unknown): LooseNode {
     id: typeof r.id === 'string' ? r.id : undefined,
     type,
     deps,
-    retryIntervals: retryIntervalsOf(r),
+    retryIntervals: retryIntervalsOf(written),
     config: r.config === undefined ? {} : isRecord(r.config) ? r.config : undefined,
     hasConfigPath: r.configPath !== undefined,
     hasParamsFile: r.paramsFile !== undefined,
@@ -130,16 +131,18 @@ function looseNode(raw: unknown): LooseNode {
 /** The retry intervals as written (not with the schema's defaults filled in). */
 function retryIntervalsOf(rawNode: unknown): LooseNode['retryIntervals'] {
   const retry = isRecord(rawNode) && isRecord(rawNode.retry) ? rawNode.retry : {};
-  const interval = (v: unknown): number | undefined => {
-    // A failed safeParse builds a ZodError (tens of µs): 50,000 nodes without maxInterval paid it each.
-    if (v === undefined) return undefined;
-    const p = Duration.safeParse(v);
-    return p.success ? p.data : undefined;
-  };
   return {
-    initial: retry.initialInterval === undefined ? 1000 : (interval(retry.initialInterval) ?? 0),
-    max: interval(retry.maxInterval),
+    initial: retry.initialInterval === undefined ? 1000 : (intervalMs(retry.initialInterval) ?? 0),
+    max: intervalMs(retry.maxInterval),
   };
+}
+
+// Module-level, not a closure per node: this runs for every node of a spec (50,000 at most).
+function intervalMs(v: unknown): number | undefined {
+  // A failed safeParse builds a ZodError (tens of µs): 50,000 nodes without maxInterval paid it each.
+  if (v === undefined) return undefined;
+  const p = Duration.safeParse(v);
+  return p.success ? p.data : undefined;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -241,29 +244,29 @@ function checkGraph(nodes: readonly LooseNode[], errors: ValidationError[]): voi
 
 /** Why a node of `type` cannot have these ancestor types, or null when it can. */
 function connectionProblem(type: NodeType, mask: number): string | null {
-  const has = (t: NodeType): boolean => (mask & TYPE_BIT[t]) !== 0;
   switch (type) {
     case 'evaluate': {
-      const missing = (['train', 'split'] as const).filter((t) => !has(t));
+      if (hasType(mask, 'train') && hasType(mask, 'split')) return null;
+      const missing = (['train', 'split'] as const).filter((t) => !hasType(mask, t));
       if (missing.length === 0) return null;
       return `needs a "train" ancestor and a "split" ancestor; it has no ${missing.map(q).join(' or ')} ancestor`;
     }
     case 'export':
-      return has('train') ? null : 'needs a "train" ancestor; it has none';
+      return hasType(mask, 'train') ? null : 'needs a "train" ancestor; it has none';
     case 'visualize':
-      return has('train') || has('evaluate') || has('command')
+      return hasType(mask, 'train') || hasType(mask, 'evaluate') || hasType(mask, 'command')
         ? null
         : 'needs a "train", "evaluate" or "command" ancestor; it has none';
     // The built-in steps read what these ancestors write (dataset → table → split rows → fitted
     // features), so a missing link would only fail at run time; refuse it before anything starts.
     case 'split':
-      return has('dataset') ? null : 'needs a "dataset" ancestor (split divides its table); it has none';
+      return hasType(mask, 'dataset') ? null : 'needs a "dataset" ancestor (split divides its table); it has none';
     case 'preprocess':
-      return has('split')
+      return hasType(mask, 'split')
         ? null
         : 'needs a "split" ancestor (preprocessing is fitted on the training rows only); it has none';
     case 'train':
-      return has('preprocess')
+      return hasType(mask, 'preprocess')
         ? null
         : 'needs a "preprocess" ancestor (train reads the preprocessed training rows); it has none';
     case 'select':
@@ -273,6 +276,10 @@ function connectionProblem(type: NodeType, mask: number): string | null {
     default:
       return null;
   }
+}
+
+function hasType(mask: number, t: NodeType): boolean {
+  return (mask & TYPE_BIT[t]) !== 0;
 }
 
 /** Per-node rules: config schema, unresolved configPath, command safety, GPU pools. */
@@ -412,7 +419,7 @@ export function validateJob(input: unknown, ctx: ValidationContext = {}): Valida
   // Beyond the size limit, the schema error is the answer; don't walk a huge graph.
   if (raw.length <= LIMITS.maxNodes) {
     const written = rawNodes(input);
-    const nodes = raw.map((n, i) => ({ ...looseNode(n), retryIntervals: retryIntervalsOf(written[i]) }));
+    const nodes = raw.map((n, i) => looseNode(n, written[i]));
     checkGraph(nodes, errors);
     nodes.forEach((node, i) => checkNode(node, i, ctx, errors));
   }
