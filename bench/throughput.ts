@@ -34,7 +34,13 @@ import { histogramMeans, scrape } from './lib/prom';
 import { EnvJson, PositiveCount, knob } from './lib/knobs';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { latency, median, nowMs, pool, round, spread, type Spread } from './lib/stats';
-import { installQuietRuntime, jobBundle, startBenchTemporal, type BenchTemporal } from './lib/temporal';
+import {
+  installQuietRuntime,
+  jobBundle,
+  jobBundleWithoutSchemaCache,
+  startBenchTemporal,
+  type BenchTemporal,
+} from './lib/temporal';
 import { noopStep, trueStep } from './noop-activities';
 
 const CONCURRENCY = 32;
@@ -56,7 +62,7 @@ const StackList = z
         .string()
         .regex(
           /^(trainyard|baseline)-(true|noop)(@.+)?$/,
-          'each stack is (trainyard|baseline)-(true|noop)[@VAR=value,…]',
+          'each stack is (trainyard|baseline)-(true|noop)[@VAR=value;…]',
         )
         .transform((n) => n as StackName),
     ),
@@ -156,7 +162,8 @@ async function startStacks(
   for (const name of names) {
     const [base, settings] = name.split('@') as [string, string | undefined];
     const [kind, work] = base.split('-') as [Kind, Work];
-    const own = Object.fromEntries(
+    // SCHEMA_CACHE=off is the bench's own setting (the bundle without the schema cache); the rest is config.
+    const { SCHEMA_CACHE: schemaCache, ...own } = Object.fromEntries(
       (settings ?? '')
         .split(';')
         .filter(Boolean)
@@ -178,7 +185,7 @@ async function startStacks(
         connection: t.native,
         config,
         namespace: t.server.namespace,
-        workflowBundle: jobCode,
+        workflowBundle: schemaCache === 'off' ? await jobBundleWithoutSchemaCache() : jobCode,
         activities,
       });
       const running = Promise.all(workers.map((w) => w.run()));
@@ -325,13 +332,13 @@ async function runRound(
   };
 }
 
-/** The last: Trainyard with workflow code on two threads (TRAINYARD_WORKFLOW_THREADS), the knob under test, in the same run. */
+/** The last: Trainyard without the schema cache (each job builds its own schemas), the change under test, in the same run. */
 const STACKS: StackName[] = [
   'trainyard-true',
   'baseline-true',
   'trainyard-noop',
   'baseline-noop',
-  'trainyard-noop@TRAINYARD_WORKFLOW_THREADS=2',
+  'trainyard-noop@SCHEMA_CACHE=off',
 ];
 
 export async function throughput(opts: BenchOptions): Promise<Record<string, unknown>> {
@@ -404,13 +411,21 @@ export async function throughput(opts: BenchOptions): Promise<Record<string, unk
     const b = results.get(`baseline-${work}`);
     if (a?.length && b?.length) ratios[work] = spread(a.map((x, i) => x.perSecond / b[i]!.perSecond));
   }
+  // The raise: the same stack with and without the schema cache, per round.
+  const withCache = results.get('trainyard-noop');
+  const without = results.get('trainyard-noop@SCHEMA_CACHE=off');
+  const raise =
+    withCache?.length && without?.length
+      ? spread(withCache.map((x, i) => x.perSecond / without[i]!.perSecond))
+      : undefined;
   const result = {
     jobsPerRound: jobs,
     concurrency: CONCURRENCY,
     rounds,
     stacks: byStack,
     ratio: ratios,
-    target: 'raise it (no number given); before: see bench/README.md',
+    schemaCacheRaise: raise,
+    target: 'raise it (no number given): trainyard-noop with the schema cache over the same stack without it',
     extraEnv,
     loadAvgDuringRounds: loadAvg.map((l) => l.map((x) => round(x, 2))),
   };
@@ -444,6 +459,10 @@ export async function throughput(opts: BenchOptions): Promise<Record<string, unk
       ];
     }),
   );
+  if (raise)
+    opts.log(
+      `throughput: raise from the schema cache (no-op jobs/s with / without): ${round(raise.median, 2)}× (${round(raise.min, 2)}–${round(raise.max, 2)})`,
+    );
   const file = writeResult('throughput', result, opts.quick);
   opts.log(`wrote ${file}`);
   return result;

@@ -1,7 +1,8 @@
 // A real Temporal dev server for a benchmark, the job workflow bundle, and the bench worker.
-import { Runtime, Worker } from '@temporalio/worker';
+import { Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { queueNames } from '../../src/domain/task-queues';
 import { WORKFLOW_ISOLATE_TIMEOUT } from '../../workers/isolate-timeout';
+import { WORKFLOW_BUNDLE_EXTRAS } from '../../workers/workflow-bundle';
 import type { DevServerOptions } from '../../src/temporal/dev-server';
 import { bundleWorkflows, quietLogger, startTestTemporal, type TestTemporal } from '../../test/helpers/temporal';
 
@@ -39,6 +40,20 @@ export async function startBenchTemporal(opts: DevServerOptions = {}): Promise<B
  */
 export async function jobBundle(): Promise<{ code: string }> {
   const { code } = await bundleWorkflows(require.resolve('../../workflows'));
+  return { code };
+}
+
+/**
+ * The same bundle without the preloaded schema cache (src/domain/schema-cache.ts): every job builds
+ * its own schemas, as before the cache. Only the benchmarks use it, as the "before" of an A/B.
+ */
+export async function jobBundleWithoutSchemaCache(): Promise<{ code: string }> {
+  const { preloadModules: _cache, ...extras } = WORKFLOW_BUNDLE_EXTRAS;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    ...extras,
+    logger: quietLogger,
+  });
   return { code };
 }
 
