@@ -29,6 +29,7 @@ import {
   type StepUsage,
 } from '../src/domain/step-io';
 import { trialNodeId } from '../src/domain/sweep-spec';
+import type { NodesQueryInput, NodesQueryResult } from '../src/domain/messages';
 import { NotificationDelivery } from '../src/domain/notify';
 
 export interface NodeRt {
@@ -723,8 +724,7 @@ export class JobState {
       ...(n.spec.trial && { trial: n.spec.trial }),
       ...(n.item && { item: { map: this.nodes[n.item.map]!.spec.id, index: n.item.index } }),
       ...(this.maps.has(n.index) && { map: this.mapView(n.index) }),
-      // A view status: the state says completed; the output came from the step cache.
-      status: n.status === 'completed' && n.output?.cache?.hit ? 'cached' : n.status,
+      status: viewStatus(n),
       taskQueue: n.taskQueue,
       attempts: n.attempts,
       executions: n.executions,
@@ -740,6 +740,34 @@ export class JobState {
       ...(n.error && { error: n.error }),
       ...(n.waitingFor && { waitingFor: n.waitingFor }),
     };
+  }
+
+  /**
+   * A slice of the nodes (the `nodes` query): those of the given view statuses (all when none), in
+   * spec order, from `offset`, at most `limit`. As `progress` trims: with outputs when the slice
+   * fits `budgetBytes` of JSON, else without any (`trimmed: 'outputs'`); still over, it ends at the
+   * last node that fits (at least one). Counts the matches without building their states.
+   */
+  nodesSlice(q: NodesQueryInput, budgetBytes: number): NodesQueryResult {
+    const wanted = q.statuses && new Set<NodeStatus>(q.statuses);
+    const picked: NodeRt[] = [];
+    let total = 0;
+    for (const n of this.nodes) {
+      if (wanted && !wanted.has(viewStatus(n))) continue;
+      if (total >= q.offset && picked.length < q.limit) picked.push(n);
+      total++;
+    }
+    const withOutputs = picked.map((n) => this.nodeState(n));
+    if (JSON.stringify(withOutputs).length <= budgetBytes) return { nodes: withOutputs, total };
+    const nodes: NodeState[] = [];
+    let used = 2;
+    for (const n of picked) {
+      const state = this.nodeState(n, false);
+      used += JSON.stringify(state).length + 1;
+      if (used > budgetBytes && nodes.length > 0) break;
+      nodes.push(state);
+    }
+    return { nodes, total, trimmed: 'outputs' };
   }
 
   private mapView(m: number): { items: number; done: number; completed: number } {
@@ -1005,6 +1033,11 @@ function readColumns(c: CarriedColumns): [number, number, number, number, number
     ]);
   }
   return rows;
+}
+
+/** The status a view shows: the state says completed; the output came from the step cache → `cached`. */
+function viewStatus(n: NodeRt): NodeStatus {
+  return n.status === 'completed' && n.output?.cache?.hit ? 'cached' : n.status;
 }
 
 function iso(ms: number): string {
