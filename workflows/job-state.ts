@@ -7,6 +7,7 @@ import { effectiveGpus, type JobSpec, type NodeSpec } from '../src/domain/job-sp
 import {
   NodeError,
   PROGRESS_SUMMARY_ABOVE_NODES,
+  PROGRESS_SUMMARY_BUDGET_BYTES,
   PROGRESS_SUMMARY_NODES,
   RecoveryRecord,
   PauseMode,
@@ -744,7 +745,7 @@ export class JobState {
 
   /**
    * A slice of the nodes (the `nodes` query): those of the given view statuses (all when none), in
-   * spec order, from `offset`, at most `limit`. As `progress` trims: with outputs when the slice
+   * spec order, from `offset`, at most `limit`, without stacks. As `progress` trims: with outputs when the slice
    * fits `budgetBytes` of JSON, else without any (`trimmed: 'outputs'`); still over, it ends at the
    * last node that fits (at least one). Counts the matches without building their states.
    */
@@ -757,12 +758,12 @@ export class JobState {
       if (total >= q.offset && picked.length < q.limit) picked.push(n);
       total++;
     }
-    const withOutputs = picked.map((n) => this.nodeState(n));
+    const withOutputs = picked.map((n) => this.stacklessState(n, true));
     if (JSON.stringify(withOutputs).length <= budgetBytes) return { nodes: withOutputs, total };
     const nodes: NodeState[] = [];
     let used = 2;
     for (const n of picked) {
-      const state = this.nodeState(n, false);
+      const state = this.stacklessState(n, false);
       used += JSON.stringify(state).length + 1;
       if (used > budgetBytes && nodes.length > 0) break;
       nodes.push(state);
@@ -788,7 +789,7 @@ export class JobState {
       counts: { ...this.counts },
     };
     if (this.nodes.length > PROGRESS_SUMMARY_ABOVE_NODES)
-      return { ...base, nodes: this.summaryNodes().map((n) => this.nodeState(n, false)), trimmed: 'summary' };
+      return { ...base, nodes: this.summaryStates(), trimmed: 'summary' };
     let nodes = this.nodes.map((n) => this.nodeState(n));
     if (this.nodes.length > 500 && JSON.stringify(nodes).length > PROGRESS_BUDGET_BYTES) {
       nodes = this.nodes.map((n) => this.nodeState(n, false));
@@ -800,6 +801,31 @@ export class JobState {
       };
     }
     return { ...base, nodes };
+  }
+
+  /** A node's state without its error's stack (for answers only the API reads, and it never shows one). */
+  private stacklessState(n: NodeRt, withOutput: boolean): NodeState {
+    const state = this.nodeState(n, withOutput);
+    if (state.error?.stack === undefined) return state;
+    const { stack: _stack, ...error } = state.error;
+    return { ...state, error };
+  }
+
+  /**
+   * The node states of a summary: summaryNodes() without outputs or stacks (the API never shows a
+   * stack; the worker's log has it), up to PROGRESS_SUMMARY_BUDGET_BYTES of JSON — 2,000 failed
+   * nodes with a traceback and a stderr tail each would be megabytes, over Temporal's payload limit.
+   */
+  private summaryStates(): NodeState[] {
+    const out: NodeState[] = [];
+    let bytes = 2;
+    for (const n of this.summaryNodes()) {
+      const state = this.stacklessState(n, false);
+      bytes += JSON.stringify(state).length + 1;
+      if (bytes > PROGRESS_SUMMARY_BUDGET_BYTES && out.length > 0) break;
+      out.push(state);
+    }
+    return out;
   }
 
   /**
