@@ -1,8 +1,11 @@
 // GET /v1/jobs/:id/nodes against a real stack: a 1,200-node job read a page at a time (every node
 // once, in spec order, each page under 512 KiB), the status filter, field-named 400s for a bad
-// pageSize / status / token, a token used with another filter, and owner isolation.
-import { JOB_NODE_PAGE_MAX_BYTES, JobNodePage } from '../../src/http/contracts';
+// pageSize / status / token, a token used with another filter, and owner isolation; the same job
+// through the TypeScript SDK's iterator and the CLI's `trainyard nodes`.
+import { JOB_NODE_PAGE_MAX_BYTES, JobNodePage, NodeView } from '../../src/http/contracts';
+import { ApiRequestError, TrainyardClient } from '../../src/sdk/api-client';
 import { KEYS, apiCall, jobEnd, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { runCli } from '../helpers/cli';
 import { Recorder, testActivities } from '../helpers/job-harness';
 
 const NODES = 1_200;
@@ -140,4 +143,62 @@ test("when another tenant asks for the job's nodes, then 404 as for the job; an 
   expect(admin.body.total).toBe(NODES);
   const missing = await apiCall(s, 'GET', '/v1/jobs/no-such-job/nodes', KEYS.alice);
   expect(missing.status).toBe(404);
+});
+
+test('when the SDK iterates the nodes, then it yields every node once across pages; a bad status is an ApiRequestError', async () => {
+  const client = new TrainyardClient({ url: s.api.url, apiKey: KEYS.alice });
+  const seen: string[] = [];
+  for await (const n of client.jobNodes(jobId, { pageSize: 300 })) seen.push(n.id);
+  expect(seen).toEqual(ids);
+  const failed = await client.listJobNodes(jobId, { status: ['failed', 'cancelled'] });
+  expect(failed).toMatchObject({ total: 1, nodes: [{ id: FAILING }] });
+  const err = await client.listJobNodes(jobId, { status: 'nope' as never }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiRequestError);
+  expect((err as ApiRequestError).details[0]?.path).toMatch(/^query\.status/);
+});
+
+describe('trainyard nodes', () => {
+  const cli = (args: string[]) => runCli(s.api.url, ['nodes', jobId, ...args]);
+
+  test('when asked for failed nodes, then it prints them in a table with the count', async () => {
+    const r = await cli(['--status', 'failed']);
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toMatch(new RegExp(`${FAILING}\\s.*command.*failed.*planned failure`));
+    expect(r.out).toMatch(/^1 of 1 node \(failed\)$/m);
+    expect(r.out).not.toMatch(/more:/);
+  });
+
+  test('when a page is not the last, then it says how to get the next; --all prints every page', async () => {
+    const one = await cli(['--page-size', '1000']);
+    expect(one.code).toBe(0);
+    const tail = one.out.trim().split('\n').slice(-2).join('\n');
+    expect(tail).toMatch(/^1000 of 1200 nodes$/m);
+    const more = /more: trainyard nodes \S+ --page-size 1000 --page-token (\S+)/.exec(tail);
+    expect(more).not.toBeNull();
+    const next = await cli(['--page-size', '1000', '--page-token', more![1]!]);
+    expect(next.out.trim().split('\n').slice(-1)[0]).toBe('200 of 1200 nodes');
+
+    const all = await cli(['--all', '--json', '--page-size', '500']);
+    expect(all.code).toBe(0);
+    const nodes = all.out
+      .trim()
+      .split('\n')
+      .map((l) => NodeView.parse(JSON.parse(l)));
+    expect(nodes.map((n) => n.id)).toEqual(ids);
+  });
+
+  test('when --status or --page-size is bad, then it exits non-zero naming the flag, before any request', async () => {
+    const status = await cli(['--status', 'failed,bogus']);
+    expect(status.code).not.toBe(0);
+    expect(status.err).toMatch(/--status failed,bogus: expected one or more of pending\|/);
+    const size = await cli(['--page-size', '5000']);
+    expect(size.code).not.toBe(0);
+    expect(size.err).toMatch(/--page-size 5000: expected a number of nodes from 1 to 1000/);
+  });
+
+  test("when another tenant's key is used, then it fails as for an unknown job", async () => {
+    const r = await runCli(s.api.url, ['nodes', jobId], { TRAINYARD_API_KEY: KEYS.bob });
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/job_not_found|not found/i);
+  });
 });
