@@ -129,12 +129,23 @@ export class JobStatusReads {
     const filter = statuses?.join(',') ?? '';
     const offset = q.pageToken === undefined ? 0 : decodeOffsetToken(q.pageToken, filter);
     const handle = this.client.workflow.getHandle(jobId);
+    // Both at once, as readJobStatus does; describe decides existence and owner, and when it refuses
+    // the query is cancelled (it must not outlive the request: nobody waits for it any more).
+    const abort = new AbortController();
     const query = this.client
-      .withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () =>
-        handle.query(nodesQuery, { offset, limit: q.pageSize, ...(statuses && { statuses }) }),
+      .withAbortSignal(abort.signal, () =>
+        this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () =>
+          handle.query(nodesQuery, { offset, limit: q.pageSize, ...(statuses && { statuses }) }),
+        ),
       )
       .catch(() => undefined);
-    const desc = await describeJob(this.client, jobId, scope);
+    let desc: WorkflowExecutionDescription;
+    try {
+      desc = await describeJob(this.client, jobId, scope);
+    } catch (err) {
+      abort.abort();
+      throw err;
+    }
     const slice = await query;
     if (slice) {
       const backlogs = await this.backlogsOf(desc, slice.nodes);
