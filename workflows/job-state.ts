@@ -7,6 +7,7 @@ import { effectiveGpus, type JobSpec, type NodeSpec } from '../src/domain/job-sp
 import {
   NodeError,
   PROGRESS_SUMMARY_ABOVE_NODES,
+  PROGRESS_SUMMARY_BUDGET_BYTES,
   PROGRESS_SUMMARY_NODES,
   RecoveryRecord,
   PauseMode,
@@ -29,6 +30,7 @@ import {
   type StepUsage,
 } from '../src/domain/step-io';
 import { trialNodeId } from '../src/domain/sweep-spec';
+import type { NodesQueryInput, NodesQueryResult } from '../src/domain/messages';
 import { NotificationDelivery } from '../src/domain/notify';
 import { cachedSchema } from '../src/domain/schema-cache';
 
@@ -724,8 +726,7 @@ export class JobState {
       ...(n.spec.trial && { trial: n.spec.trial }),
       ...(n.item && { item: { map: this.nodes[n.item.map]!.spec.id, index: n.item.index } }),
       ...(this.maps.has(n.index) && { map: this.mapView(n.index) }),
-      // A view status: the state says completed; the output came from the step cache.
-      status: n.status === 'completed' && n.output?.cache?.hit ? 'cached' : n.status,
+      status: viewStatus(n),
       taskQueue: n.taskQueue,
       attempts: n.attempts,
       executions: n.executions,
@@ -741,6 +742,34 @@ export class JobState {
       ...(n.error && { error: n.error }),
       ...(n.waitingFor && { waitingFor: n.waitingFor }),
     };
+  }
+
+  /**
+   * A slice of the nodes (the `nodes` query): those of the given view statuses (all when none), in
+   * spec order, from `offset`, at most `limit`, without stacks. As `progress` trims: with outputs when the slice
+   * fits `budgetBytes` of JSON, else without any (`trimmed: 'outputs'`); still over, it ends at the
+   * last node that fits (at least one). Counts the matches without building their states.
+   */
+  nodesSlice(q: NodesQueryInput, budgetBytes: number): NodesQueryResult {
+    const wanted = q.statuses && new Set<NodeStatus>(q.statuses);
+    const picked: NodeRt[] = [];
+    let total = 0;
+    for (const n of this.nodes) {
+      if (wanted && !wanted.has(viewStatus(n))) continue;
+      if (total >= q.offset && picked.length < q.limit) picked.push(n);
+      total++;
+    }
+    const withOutputs = picked.map((n) => this.stacklessState(n, true));
+    if (JSON.stringify(withOutputs).length <= budgetBytes) return { nodes: withOutputs, total };
+    const nodes: NodeState[] = [];
+    let used = 2;
+    for (const n of picked) {
+      const state = this.stacklessState(n, false);
+      used += JSON.stringify(state).length + 1;
+      if (used > budgetBytes && nodes.length > 0) break;
+      nodes.push(state);
+    }
+    return { nodes, total, trimmed: 'outputs' };
   }
 
   private mapView(m: number): { items: number; done: number; completed: number } {
@@ -761,7 +790,7 @@ export class JobState {
       counts: { ...this.counts },
     };
     if (this.nodes.length > PROGRESS_SUMMARY_ABOVE_NODES)
-      return { ...base, nodes: this.summaryNodes().map((n) => this.nodeState(n, false)), trimmed: 'summary' };
+      return { ...base, nodes: this.summaryStates(), trimmed: 'summary' };
     let nodes = this.nodes.map((n) => this.nodeState(n));
     if (this.nodes.length > 500 && JSON.stringify(nodes).length > PROGRESS_BUDGET_BYTES) {
       nodes = this.nodes.map((n) => this.nodeState(n, false));
@@ -773,6 +802,31 @@ export class JobState {
       };
     }
     return { ...base, nodes };
+  }
+
+  /** A node's state without its error's stack (for answers only the API reads, and it never shows one). */
+  private stacklessState(n: NodeRt, withOutput: boolean): NodeState {
+    const state = this.nodeState(n, withOutput);
+    if (state.error?.stack === undefined) return state;
+    const { stack: _stack, ...error } = state.error;
+    return { ...state, error };
+  }
+
+  /**
+   * The node states of a summary: summaryNodes() without outputs or stacks (the API never shows a
+   * stack; the worker's log has it), up to PROGRESS_SUMMARY_BUDGET_BYTES of JSON — 2,000 failed
+   * nodes with a traceback and a stderr tail each would be megabytes, over Temporal's payload limit.
+   */
+  private summaryStates(): NodeState[] {
+    const out: NodeState[] = [];
+    let bytes = 2;
+    for (const n of this.summaryNodes()) {
+      const state = this.stacklessState(n, false);
+      bytes += JSON.stringify(state).length + 1;
+      if (bytes > PROGRESS_SUMMARY_BUDGET_BYTES && out.length > 0) break;
+      out.push(state);
+    }
+    return out;
   }
 
   /**
@@ -1006,6 +1060,11 @@ function readColumns(c: CarriedColumns): [number, number, number, number, number
     ]);
   }
   return rows;
+}
+
+/** The status a view shows: the state says completed; the output came from the step cache → `cached`. */
+function viewStatus(n: NodeRt): NodeStatus {
+  return n.status === 'completed' && n.output?.cache?.hit ? 'cached' : n.status;
 }
 
 function iso(ms: number): string {

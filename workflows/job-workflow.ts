@@ -27,8 +27,11 @@ import { stepActivityOptions } from '../src/domain/activity-options';
 import { costOf, type CreditActivities, type JobCredits, type JobOutcome } from '../src/domain/credits';
 import { JobSpec, effectiveGpus, type NodeSpec } from '../src/domain/job-spec';
 import {
+  NODES_QUERY_BUDGET_BYTES,
+  NodesQueryInput,
   PauseInput,
   RecoverInput,
+  nodesQuery,
   pauseSignal,
   pauseUpdate,
   progressQuery,
@@ -1119,6 +1122,10 @@ class JobRun {
 
   installHandlers(): void {
     setHandler(progressQuery, () => this.progress());
+    // Read-only: a page of GET /v1/jobs/:id/nodes. A bad input fails the query (the caller sees the message).
+    setHandler(nodesQuery, (input) =>
+      this.state.nodesSlice(parseOrThrow(NodesQueryInput, input, 'nodes query input'), NODES_QUERY_BUDGET_BYTES),
+    );
     setHandler(leaseGrantedSignal, (grant) => this.onLeaseGranted(grant));
 
     setHandler(pauseSignal, (arg) => this.fromSignal('pause', () => this.pause(parseOrThrow(PauseInput, arg ?? {}))));

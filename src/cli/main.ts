@@ -4,9 +4,9 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import { Command, CommanderError } from 'commander';
 import type { JobLeaderboard } from '../domain/select';
-import { JOB_STATUSES, JobStatus } from '../domain/statuses';
+import { JOB_STATUSES, JobStatus, NODE_STATUSES, NodeStatus } from '../domain/statuses';
 import type { Overrides } from '../domain/overrides';
-import type { JobView, ListJobsQuery } from '../http/contracts';
+import type { JobNodePage, JobView, ListJobsQuery, NodeView } from '../http/contracts';
 import { resolveConfigPaths } from '../sdk/config-path';
 import { formatOf, parseConfigText } from '../sdk/config-parse';
 import { SetValueError, applySets, parseSets } from './set-values';
@@ -275,6 +275,70 @@ export function buildProgram(env: CliEnv, io: { out: (s: string) => void; setExi
           t.push([j.id, j.name ?? '', j.status, j.types.join(','), j.tags.join(','), j.startTime]);
         io.out(page.jobs.length ? t.toString() : 'no jobs');
         if (page.nextPageToken) io.out(`more: trainyard list --page-token ${page.nextPageToken}`);
+      },
+    );
+
+  program
+    .command('nodes')
+    .argument('<id>')
+    .option('--status <statuses>', `only nodes of these statuses, comma-separated: ${NODE_STATUSES.join('|')}`)
+    .option('--page-size <n>', 'nodes per page (1-1000)', '500')
+    .option('--page-token <token>')
+    .option('--all', 'every page, one after another')
+    .option('--json', 'print each node as a JSON line (its NodeView)')
+    .description("a job's nodes, a page at a time, in spec order (every node of big jobs, whose status is a summary)")
+    .action(
+      async (
+        jobId: string,
+        o: { status?: string; pageSize: string; pageToken?: string; all?: boolean; json?: boolean },
+      ) => {
+        const status = o.status?.split(',').map((v) => {
+          const r = NodeStatus.safeParse(v.trim());
+          if (!r.success)
+            throw new CliError(`--status ${o.status}: expected one or more of ${NODE_STATUSES.join('|')}`);
+          return r.data;
+        });
+        const pageSize = Number(o.pageSize);
+        if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+          throw new CliError(`--page-size ${o.pageSize}: expected a number of nodes from 1 to 1000`);
+        const print = (nodes: NodeView[]) => {
+          if (o.json) return nodes.forEach((n) => io.out(JSON.stringify(n)));
+          if (!nodes.length) return;
+          const t = new Table({
+            head: ['id', 'type', 'status', 'attempts', 'duration', 'detail'],
+            style: { head: [], border: [] },
+          });
+          for (const n of nodes)
+            t.push([
+              n.id,
+              n.type,
+              n.status,
+              String(n.attempts),
+              n.durationMs !== undefined ? `${(n.durationMs / 1000).toFixed(1)}s` : '',
+              n.error ? firstLine(n.error.message) : (n.waiting?.message ?? ''),
+            ]);
+          io.out(t.toString());
+        };
+        let pageToken = o.pageToken;
+        let shown = 0;
+        let page: JobNodePage;
+        do {
+          page = await api(env, (c) =>
+            c.listJobNodes(jobId, { pageSize, ...(status && { status }), ...(pageToken && { pageToken }) }),
+          );
+          print(page.nodes);
+          shown += page.nodes.length;
+          pageToken = page.nextPageToken;
+        } while (o.all && pageToken);
+        if (o.json) return;
+        io.out(
+          `${shown} of ${page.total} node${page.total === 1 ? '' : 's'}${status ? ` (${status.join(',')})` : ''}` +
+            (page.source === 'view' ? " — from the job's view (its workflow did not answer the nodes query)" : ''),
+        );
+        if (pageToken)
+          io.out(
+            `more: trainyard nodes ${jobId}${o.status ? ` --status ${o.status}` : ''} --page-size ${pageSize} --page-token ${pageToken}`,
+          );
       },
     );
 

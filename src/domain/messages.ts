@@ -3,9 +3,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { TrialMetricReport } from './early-stop';
-import { PauseMode, type JobProgress } from './progress';
-import { JobStatus } from './statuses';
+import { NodeState, PauseMode, type JobProgress } from './progress';
 import { cachedSchema } from './schema-cache';
+import { JobStatus, NodeStatus } from './statuses';
 
 export const PauseInput = cachedSchema('src/domain/messages#PauseInput', () =>
   z.strictObject({
@@ -54,3 +54,41 @@ export const resumeUpdate = defineUpdate<ControlResult, []>('resumeJob');
 export const recoverUpdate = defineUpdate<ControlResult, [RecoverInput?]>('recoverJob');
 
 export const progressQuery = defineQuery<JobProgress>('progress');
+
+/** Most nodes one `nodes` query answers (GET /v1/jobs/:id/nodes pages at most this many). */
+export const NODES_QUERY_MAX_LIMIT = 1000;
+/**
+ * The node states of one `nodes` answer stay under this many bytes of JSON, so a page of
+ * GET /v1/jobs/:id/nodes (the same nodes, refined, minus stacks) stays under 512 KiB.
+ */
+export const NODES_QUERY_BUDGET_BYTES = 384 * 1024;
+
+/** The `nodes` query's input: a slice of the job's nodes in spec order, optionally only those of some statuses. */
+export const NodesQueryInput = cachedSchema('src/domain/messages#NodesQueryInput', () =>
+  z.strictObject({
+    offset: z.number().int().min(0),
+    limit: z.number().int().min(1).max(NODES_QUERY_MAX_LIMIT),
+    /** Only nodes whose (view) status is one of these; all nodes when absent. */
+    statuses: z.array(NodeStatus).min(1).optional(),
+  }),
+);
+export type NodesQueryInput = z.infer<typeof NodesQueryInput>;
+
+/** The `nodes` query's answer: the slice, and how many nodes match the filter in all. */
+export const NodesQueryResult = cachedSchema('src/domain/messages#NodesQueryResult', () =>
+  z.object({
+    nodes: z.array(NodeState),
+    /** Nodes matching the filter, over the whole job. */
+    total: z.number().int(),
+    /** Set when some nodes of the slice came without their output (the slice would have been over its byte budget). */
+    trimmed: z.literal('outputs').optional(),
+  }),
+);
+export type NodesQueryResult = z.infer<typeof NodesQueryResult>;
+
+/**
+ * A slice of the job's nodes (a page of GET /v1/jobs/:id/nodes). Read-only; a bad input fails the
+ * query with a message naming the field. Fewer than `limit` nodes come back when the slice would
+ * be over its byte budget; the caller continues from `offset + nodes.length`.
+ */
+export const nodesQuery = defineQuery<NodesQueryResult, [NodesQueryInput]>('nodes');

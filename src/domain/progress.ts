@@ -150,8 +150,9 @@ export type PauseMode = z.infer<typeof PauseMode>;
 
 /**
  * How a job's node list was cut: 'outputs' = node outputs left out; 'completedNodes' = completed
- * nodes left out too; 'summary' = at most PROGRESS_SUMMARY_NODES nodes — in flight, failed or
- * stopped first, then the next pending ones (every count stays in `counts`).
+ * nodes left out too; 'summary' = at most PROGRESS_SUMMARY_NODES nodes (and
+ * PROGRESS_SUMMARY_BUDGET_BYTES), without stacks — in flight, failed or stopped first, then the
+ * next pending ones (every count stays in `counts`; GET /v1/jobs/:id/nodes pages through all).
  */
 export const ProgressTrim = cachedSchema('src/domain/progress#ProgressTrim', () =>
   z.enum(['outputs', 'completedNodes', 'summary']),
@@ -160,8 +161,13 @@ export type ProgressTrim = z.infer<typeof ProgressTrim>;
 
 /** Jobs over this many nodes answer a summary (their full node list is megabytes). */
 export const PROGRESS_SUMMARY_ABOVE_NODES = 10_000;
-/** Most nodes in a summary: its view stays well under 1 MiB. */
+/** Most nodes in a summary. */
 export const PROGRESS_SUMMARY_NODES = 2_000;
+/**
+ * Most bytes of JSON a summary's nodes take (without outputs and stacks): fewer than
+ * PROGRESS_SUMMARY_NODES when their errors are long, so the job view stays under 1 MiB.
+ */
+export const PROGRESS_SUMMARY_BUDGET_BYTES = 576 * 1024;
 
 export const JobProgress = cachedSchema('src/domain/progress#JobProgress', () =>
   z.object({

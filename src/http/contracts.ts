@@ -90,6 +90,7 @@ export const ErrorCode = {
   NotATrainyardSchedule: 'not_a_trainyard_schedule',
   InvalidSnapshot: 'invalid_snapshot',
   JobNotFinished: 'job_not_finished',
+  NodesUnavailable: 'nodes_unavailable',
   // 413, 415, 416, 426, 429
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
@@ -340,6 +341,45 @@ export const JobView = z.object({
   links: JobLinks,
 });
 export type JobView = z.infer<typeof JobView>;
+
+/** Most bytes of JSON one page of GET /v1/jobs/:id/nodes may be (the service stops a page short of it). */
+export const JOB_NODE_PAGE_MAX_BYTES = 512 * 1024;
+
+/** `failed` or `failed,cancelled`: node statuses (NodeStatus), comma-separated. */
+const NodeStatusList = z
+  .string()
+  .max(256)
+  .transform((v) => [...new Set(v.split(',').map((x) => x.trim()))])
+  .pipe(z.array(NodeStatus).min(1));
+
+/** GET /v1/jobs/:id/nodes — which nodes, how many per page, from where. */
+export const JobNodesQuery = z.strictObject({
+  pageSize: z.coerce.number().int().min(1).max(1000).default(500),
+  /** From a previous page's nextPageToken (with the same `status`). */
+  pageToken: PageToken.optional(),
+  /** Only nodes of these statuses: one NodeStatus or a comma-separated list (`failed,cancelled`). */
+  status: NodeStatusList.optional(),
+});
+export type JobNodesQuery = z.input<typeof JobNodesQuery>;
+
+/** A page of the job's nodes, in spec order. */
+export const JobNodePage = z.object({
+  jobId: z.string(),
+  /** At most pageSize; fewer when the page would be over 512 KiB (nextPageToken continues after the last). */
+  nodes: z.array(NodeView),
+  /** Nodes matching the filter (over the whole job; with source "view", over what the view kept). */
+  total: z.number().int(),
+  /** Set when there are more: pass it back as `pageToken` (with the same `status`) for the next page. */
+  nextPageToken: z.string().optional(),
+  /**
+   * "query": from the workflow's nodes query; "view": that query could not be answered (a worker
+   * without it), so the nodes of the job's view (GET /v1/jobs/:id), which may be trimmed.
+   */
+  source: z.enum(['query', 'view']),
+  /** 'outputs': some nodes of this page come without their output (the page would be too large); the view's trim with source "view". */
+  trimmed: ProgressTrim.optional(),
+});
+export type JobNodePage = z.infer<typeof JobNodePage>;
 
 /** One job in a listing (from Temporal visibility: search attributes and memo). */
 export const JobSummary = z.object({
@@ -776,6 +816,7 @@ export const RESPONSE_COMPONENTS: ReadonlyMap<z.ZodType, string> = new Map<z.Zod
   [NodeView, 'NodeView'],
   [WorkflowExecution, 'WorkflowExecution'],
   [JobView, 'JobView'],
+  [JobNodePage, 'JobNodePage'],
   [JobSummary, 'JobSummary'],
   [JobPage, 'JobPage'],
   [ControlOutcome, 'ControlOutcome'],

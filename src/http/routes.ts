@@ -23,6 +23,8 @@ import {
   Health,
   JobCreated,
   JobIdParams,
+  JobNodePage,
+  JobNodesQuery,
   JobPage,
   JobSpecView,
   JobView,
@@ -212,6 +214,21 @@ export const ROUTES = {
     params: JobIdParams,
     responses: { 200: { description: 'the job', schema: JobView } },
     errors: jobErrors,
+    invalidCodes: JOB_ID,
+  },
+  listJobNodes: {
+    method: 'get',
+    path: '/v1/jobs/:id/nodes',
+    summary:
+      'Every node of the job, a page at a time (spec order, up to 1,000 per page, under 512 KiB), optionally only some statuses',
+    auth: ['apiKey', 'session'],
+    params: JobIdParams,
+    query: JobNodesQuery,
+    responses: { 200: { description: 'a page of nodes', schema: JobNodePage } },
+    errors: {
+      ...jobErrors,
+      409: "nodes_unavailable: the job's workflow did not answer and no worker could replay it (GET /v1/jobs/:id has its status)",
+    },
     invalidCodes: JOB_ID,
   },
   getJobSpec: {

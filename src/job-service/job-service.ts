@@ -13,7 +13,8 @@ import type { JobSpec, JobSpecInput } from '../domain/job-spec';
 import type { PauseInput, RecoverInput } from '../domain/messages';
 import type { JobSnapshot } from '../domain/snapshot';
 import type { ValidationContext } from '../domain/validate';
-import type { ControlOutcome, JobPage, JobSpecView, JobView } from '../http/contracts';
+import type { NodeStatus } from '../domain/statuses';
+import type { ControlOutcome, JobNodePage, JobPage, JobSpecView, JobView } from '../http/contracts';
 import type { ObjectStore } from '../storage/object-store';
 import type { JobServiceConfig } from './config';
 import { JobControl } from './control';
@@ -71,6 +72,14 @@ export class JobService {
   }
   getJobStatus(jobId: string, scope: OwnerScope = {}, opts: { maxAgeMs?: number } = {}): Promise<JobView> {
     return this.status.getJobStatus(jobId, scope, opts);
+  }
+  /** A page of the job's nodes (the workflow's `nodes` query; the job view's nodes when it cannot answer). */
+  listJobNodes(
+    jobId: string,
+    scope: OwnerScope,
+    query: { pageSize: number; pageToken?: string; status?: NodeStatus[]; maxAgeMs?: number },
+  ): Promise<JobNodePage> {
+    return this.status.listJobNodes(jobId, scope, query);
   }
   invalidateJobStatus(jobId: string): void {
     this.status.invalidate(jobId);

@@ -5,7 +5,7 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex, optionalTsToDate } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { clientError, jobFailure, redactPaths } from '../domain/failure-view';
-import type { JobProgress } from '../domain/progress';
+import type { JobProgress, NodeState } from '../domain/progress';
 import { describeQuotaWait } from '../domain/quota';
 import { SA } from '../domain/search-attributes';
 import { Leaderboard, type JobLeaderboard } from '../domain/select';
@@ -48,60 +48,23 @@ function liveOf(pa: RawPendingActivity, hb: StepHeartbeat | undefined): LiveProg
   return { ...rest, ...(at && { lastHeartbeatAt: at }) };
 }
 
-/** Merges the progress query's node states with describe's pending activities. */
-export function buildJobView(
-  jobId: string,
+/**
+ * The workflow's node states as the API shows them: errors without stacks or server folders, and
+ * in-flight nodes refined by describe's pending activities (attempt, live progress, retrying,
+ * queued, waiting for GPUs), each with why it waits. `upstream` waits name only dependencies among
+ * `stateNodes` (a page of nodes knows no others).
+ */
+export function refineNodes(
+  stateNodes: readonly NodeState[],
   desc: WorkflowExecutionDescription,
-  progress: JobProgress | undefined,
-  opts: {
-    serverPaths?: { path: string; as: string }[];
-    /** Approximate backlog per task queue (the status read asks for the queues of queued nodes). */
-    backlogs?: ReadonlyMap<string, number>;
-  } = {},
-): JobView {
+  opts: { serverPaths?: { path: string; as: string }[]; backlogs?: ReadonlyMap<string, number>; jobPaused: boolean },
+): NodeView[] {
+  const nowMs = Date.now();
   const roots = opts.serverPaths ?? [];
   const pending = new Map<string, RawPendingActivity>();
   for (const pa of desc.raw.pendingActivities ?? [])
     if (pa.activityId) pending.set(nodeIdOfActivity(pa.activityId), pa);
-  const memo = desc.memo ?? {};
-  const workflow = {
-    runId: desc.runId,
-    status: desc.status.name,
-    startTime: desc.startTime.toISOString(),
-    ...(desc.closeTime && { closeTime: desc.closeTime.toISOString() }),
-    historyLength: desc.historyLength,
-  };
-  const base = {
-    id: jobId,
-    links: jobLinks(jobId),
-    owner: ownerOf(desc) ?? '',
-    specHash: typeof memo.specHash === 'string' ? memo.specHash : undefined,
-    submittedAt: typeof memo.submittedAt === 'string' ? memo.submittedAt : undefined,
-    ...(typeof memo.scheduledBy === 'string' && { scheduledBy: memo.scheduledBy }),
-    ...(typeof memo.rerunOf === 'string' && { rerunOf: memo.rerunOf }),
-    workflow,
-  };
-  if (!progress) {
-    const status = jobStatusOf(desc);
-    return {
-      ...base,
-      name: typeof memo.name === 'string' ? memo.name : jobId,
-      status,
-      recoverable: desc.typedSearchAttributes.get(SA.JobRecoverable) === true,
-      progress: status === 'completed' ? 100 : 0,
-      currentNodes: [],
-      counts: {},
-      recoveryAttempts: 0,
-      recoveries: [],
-      startedAt: workflow.startTime,
-      completedAt: workflow.closeTime,
-      runs: 1,
-      nodes: [],
-      source: 'describe',
-    };
-  }
-  const nowMs = Date.now();
-  const refined: NodeView[] = progress.nodes.map((workflowNode) => {
+  const refined: NodeView[] = stateNodes.map((workflowNode) => {
     // Clients get the error's type, message and where: no stack, no server folders.
     const n = workflowNode.error ? { ...workflowNode, error: clientError(workflowNode.error, roots) } : workflowNode;
     // Not scheduled yet: over the owner's GPU quota (the workflow knows why).
@@ -144,10 +107,65 @@ export function buildJobView(
   });
   // Why each node that is not running is waiting (upstream, paused, quota, queued, GPUs, backoff).
   const statusOf = new Map(refined.map((n) => [n.id, n.status]));
-  const waitCtx = { jobPaused: progress.status === 'paused', statusOf, backlogs: opts.backlogs, nowMs };
-  const nodes: NodeView[] = refined.map((n) => {
+  const waitCtx = { jobPaused: opts.jobPaused, statusOf, backlogs: opts.backlogs, nowMs };
+  return refined.map((n) => {
     const waiting = whyWaiting(n, waitCtx);
     return waiting ? { ...n, waiting } : n;
+  });
+}
+
+/** Merges the progress query's node states with describe's pending activities. */
+export function buildJobView(
+  jobId: string,
+  desc: WorkflowExecutionDescription,
+  progress: JobProgress | undefined,
+  opts: {
+    serverPaths?: { path: string; as: string }[];
+    /** Approximate backlog per task queue (the status read asks for the queues of queued nodes). */
+    backlogs?: ReadonlyMap<string, number>;
+  } = {},
+): JobView {
+  const memo = desc.memo ?? {};
+  const workflow = {
+    runId: desc.runId,
+    status: desc.status.name,
+    startTime: desc.startTime.toISOString(),
+    ...(desc.closeTime && { closeTime: desc.closeTime.toISOString() }),
+    historyLength: desc.historyLength,
+  };
+  const base = {
+    id: jobId,
+    links: jobLinks(jobId),
+    owner: ownerOf(desc) ?? '',
+    specHash: typeof memo.specHash === 'string' ? memo.specHash : undefined,
+    submittedAt: typeof memo.submittedAt === 'string' ? memo.submittedAt : undefined,
+    ...(typeof memo.scheduledBy === 'string' && { scheduledBy: memo.scheduledBy }),
+    ...(typeof memo.rerunOf === 'string' && { rerunOf: memo.rerunOf }),
+    workflow,
+  };
+  if (!progress) {
+    const status = jobStatusOf(desc);
+    return {
+      ...base,
+      name: typeof memo.name === 'string' ? memo.name : jobId,
+      status,
+      recoverable: desc.typedSearchAttributes.get(SA.JobRecoverable) === true,
+      progress: status === 'completed' ? 100 : 0,
+      currentNodes: [],
+      counts: {},
+      recoveryAttempts: 0,
+      recoveries: [],
+      startedAt: workflow.startTime,
+      completedAt: workflow.closeTime,
+      runs: 1,
+      nodes: [],
+      source: 'describe',
+    };
+  }
+  const nodes = refineNodes(progress.nodes, desc, {
+    serverPaths: opts.serverPaths,
+    backlogs: opts.backlogs,
+    jobPaused: progress.status === 'paused',
   });
   const failure = jobFailure(nodes);
   // Terminated or timed out: the workflow never ran again to say so; its last state still shows nodes

@@ -3,6 +3,7 @@
 // instead of reaching the visibility store (which answered a garbage token with an internal error,
 // retried by the client for 20 s, then a 500).
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { TrainyardError } from '../sdk/errors';
 
 const CHECK_BYTES = 8;
@@ -33,4 +34,28 @@ export function decodePageToken(s: string): Uint8Array {
   const token = raw.subarray(CHECK_BYTES);
   if (!check(token).equals(raw.subarray(0, CHECK_BYTES))) throw new InvalidPageTokenError();
   return token;
+}
+
+/**
+ * A position in a list the API pages by offset (a job's nodes) and the filter it was given out
+ * under: the same checksum as listing tokens, over `{ offset, filter }` as JSON.
+ */
+const OffsetToken = z.strictObject({ offset: z.number().int().min(0), filter: z.string() });
+
+export function encodeOffsetToken(offset: number, filter: string): string {
+  return encodePageToken(Buffer.from(JSON.stringify(OffsetToken.parse({ offset, filter }))));
+}
+
+/** The offset in a token this API gave out under the same filter; InvalidPageTokenError otherwise. */
+export function decodeOffsetToken(s: string, filter: string): number {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(decodePageToken(s)).toString('utf8'));
+  } catch (err) {
+    if (err instanceof InvalidPageTokenError) throw err;
+    throw new InvalidPageTokenError();
+  }
+  const parsed = OffsetToken.safeParse(raw);
+  if (!parsed.success || parsed.data.filter !== filter) throw new InvalidPageTokenError();
+  return parsed.data.offset;
 }

@@ -6,16 +6,24 @@ import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common
 import { temporal } from '@temporalio/proto';
 import { LRUCache } from 'lru-cache';
 import { JobSpec } from '../domain/job-spec';
-import { progressQuery } from '../domain/messages';
+import { nodesQuery, progressQuery } from '../domain/messages';
+import type { NodeStatus } from '../domain/statuses';
 import { planJob } from '../domain/plan';
 import { JobSnapshot, SnapshotRef, jobDirOf, jobFolder } from '../domain/snapshot';
-import type { JobSpecView, JobView } from '../http/contracts';
+import {
+  JOB_NODE_PAGE_MAX_BYTES,
+  type JobNodePage,
+  type JobSpecView,
+  type JobView,
+  type NodeView,
+} from '../http/contracts';
 import { JobNotFoundError, TrainyardError } from '../sdk/errors';
 import { loadSnapshot } from '../snapshots/snapshot-store';
 import type { ObjectStore } from '../storage/object-store';
 import type { JobServiceConfig } from './config';
-import { buildJobView, nodeIdOfActivity } from './job-view';
-import { describeJob, ownerOf } from './lookup';
+import { buildJobView, nodeIdOfActivity, refineNodes } from './job-view';
+import { describeJob, jobStatusOf, ownerOf } from './lookup';
+import { decodeOffsetToken, encodeOffsetToken } from './page-token';
 import type { OwnerScope } from './types';
 
 export interface StatusRead {
@@ -104,6 +112,68 @@ export class JobStatusReads {
     const progress = await query;
     const backlogs = await this.backlogsOf(desc, progress?.nodes ?? []);
     return { desc, view: buildJobView(jobId, desc, progress, { serverPaths: this.config.serverPaths, backlogs }) };
+  }
+
+  /**
+   * A page of the job's nodes in spec order (GET /v1/jobs/:id/nodes): the workflow's `nodes` query
+   * (a slice, never the whole list) refined like the job view. When that query gets no answer (a
+   * worker without it, or none at all), the nodes of the job's view, paged the same way
+   * (`source: 'view'`); when that view has no nodes either (closed and nobody to ask), 409.
+   */
+  async listJobNodes(
+    jobId: string,
+    scope: OwnerScope,
+    q: { pageSize: number; pageToken?: string; status?: NodeStatus[]; maxAgeMs?: number },
+  ): Promise<JobNodePage> {
+    const statuses = q.status && [...new Set(q.status)].sort();
+    const filter = statuses?.join(',') ?? '';
+    const offset = q.pageToken === undefined ? 0 : decodeOffsetToken(q.pageToken, filter);
+    const handle = this.client.workflow.getHandle(jobId);
+    // Both at once, as readJobStatus does; describe decides existence and owner, and when it refuses
+    // the query is cancelled (it must not outlive the request: nobody waits for it any more).
+    const abort = new AbortController();
+    const query = this.client
+      .withAbortSignal(abort.signal, () =>
+        this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () =>
+          handle.query(nodesQuery, { offset, limit: q.pageSize, ...(statuses && { statuses }) }),
+        ),
+      )
+      .catch(() => undefined);
+    let desc: WorkflowExecutionDescription;
+    try {
+      desc = await describeJob(this.client, jobId, scope);
+    } catch (err) {
+      abort.abort();
+      throw err;
+    }
+    const slice = await query;
+    if (slice) {
+      const backlogs = await this.backlogsOf(desc, slice.nodes);
+      const nodes = refineNodes(slice.nodes, desc, {
+        serverPaths: this.config.serverPaths,
+        backlogs,
+        jobPaused: jobStatusOf(desc) === 'paused',
+      });
+      return nodePage(jobId, nodes, offset, slice.total, filter, 'query', slice.trimmed);
+    }
+    const view = await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
+    if (view.source === 'describe')
+      throw new TrainyardError(
+        409,
+        'nodes_unavailable',
+        `job ${jobId}'s nodes are unavailable: its workflow (${desc.status.name}) did not answer and no worker could replay it; GET /v1/jobs/${jobId} has its status`,
+      );
+    const wanted = statuses && new Set<NodeStatus>(statuses);
+    const matching = wanted ? view.nodes.filter((n) => wanted.has(n.status)) : view.nodes;
+    return nodePage(
+      jobId,
+      matching.slice(offset, offset + q.pageSize),
+      offset,
+      matching.length,
+      filter,
+      'view',
+      view.trimmed,
+    );
   }
 
   /** The backlogs of the queues the job's scheduled (not yet taken) steps wait in. */
@@ -211,4 +281,44 @@ export class JobStatusReads {
       ...(snapshot.rerunOf !== undefined && { rerunOf: snapshot.rerunOf }),
     };
   }
+}
+
+/**
+ * A page from `offset` with a token for the next one, stopped short of JOB_NODE_PAGE_MAX_BYTES (the
+ * workflow's budget keeps a slice well under it; this holds it for the view's nodes and refinements).
+ */
+function nodePage(
+  jobId: string,
+  nodes: NodeView[],
+  offset: number,
+  total: number,
+  filter: string,
+  source: JobNodePage['source'],
+  trimmed: JobNodePage['trimmed'],
+): JobNodePage {
+  // The page without nodes, a token, and a comma per node: what the nodes' own JSON adds to.
+  let bytes = JSON.stringify({
+    jobId,
+    nodes: [],
+    total,
+    nextPageToken: encodeOffsetToken(total, filter),
+    source,
+    trimmed,
+  }).length;
+  let n = 0;
+  for (; n < nodes.length; n++) {
+    const next = bytes + JSON.stringify(nodes[n]).length + 1;
+    if (next > JOB_NODE_PAGE_MAX_BYTES && n > 0) break;
+    bytes = next;
+  }
+  const kept = nodes.slice(0, n);
+  const nextOffset = offset + kept.length;
+  return {
+    jobId,
+    nodes: kept,
+    total,
+    ...(nextOffset < total && { nextPageToken: encodeOffsetToken(nextOffset, filter) }),
+    source,
+    ...(trimmed && { trimmed }),
+  };
 }

@@ -26,11 +26,14 @@ import {
   type GrantBody,
   type GrantResult,
   type JobCreated,
+  type JobNodePage,
+  type JobNodesQuery,
   type JobPage,
   type JobSpecView,
   type JobSummary,
   type JobView,
   type LedgerEntry,
+  type NodeView,
   type ListJobsQuery,
   type NodeMetrics,
   type RerunBody,
@@ -45,9 +48,12 @@ import {
   type ValidateResult,
 } from '../http/contracts';
 import { detailsMessage, issueDetails } from '../domain/issues';
-import { TERMINAL_JOB_STATUSES, type JobStatus } from '../domain/statuses';
+import { TERMINAL_JOB_STATUSES, type JobStatus, type NodeStatus } from '../domain/statuses';
 import type { PauseMode } from '../domain/progress';
 import { ROUTES, fillPath, type BodyIn, type QueryIn, type ResultOf, type RouteName } from '../http/routes';
+
+/** The query of listJobNodes: JobNodesQuery with `status` as one status or a list. */
+export type JobNodesOptions = Omit<JobNodesQuery, 'status'> & { status?: NodeStatus | readonly NodeStatus[] };
 
 export interface TrainyardClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:8080 (a trailing "/" is fine). */
@@ -274,6 +280,29 @@ export class TrainyardClient {
     do {
       const page = await this.listJobs({ ...query, pageToken });
       yield* page.jobs;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  /**
+   * One page of the job's nodes, in spec order (up to 1,000; default 500). `status`: only nodes of
+   * this status or these statuses. Pass a page's nextPageToken, with the same `status`, for the next.
+   */
+  async listJobNodes(id: string, query: JobNodesOptions = {}): Promise<JobNodePage> {
+    const { status, ...rest } = query;
+    const q: JobNodesQuery = {
+      ...rest,
+      ...(status !== undefined && { status: typeof status === 'string' ? status : status.join(',') }),
+    };
+    return (await this.call('listJobNodes', { params: { id }, query: q })).body;
+  }
+
+  /** Every node of the job (of the given statuses), page after page. */
+  async *jobNodes(id: string, query: Omit<JobNodesOptions, 'pageToken'> = {}): AsyncGenerator<NodeView> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listJobNodes(id, { ...query, ...(pageToken !== undefined && { pageToken }) });
+      yield* page.nodes;
       pageToken = page.nextPageToken;
     } while (pageToken);
   }

@@ -1,13 +1,13 @@
 // Why a node is waiting (src/domain/waiting.ts), as the job view (src/job-service/job-view.ts) and
 // the stream (test/unit/api-stream-diff.test.ts) show it: upstream, paused, quota, queued behind N tasks in pool P, waiting
 // for GPUs / GPU memory on a worker, between retries.
-import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { JobProgress, NodeState } from '../../src/domain/progress';
 import { NODE_STATUSES } from '../../src/domain/statuses';
 import { poolOfQueue, whyWaiting, type WaitContext } from '../../src/domain/waiting';
 import { buildJobView } from '../../src/job-service/job-view';
+import { described } from '../helpers/described';
 
 const { PendingActivityState } = temporal.api.enums.v1;
 const GPU_Q = 'ty-gpu-train-a100-80g';
@@ -119,27 +119,15 @@ test('running and finished nodes give no reason', () => {
     expect(whyWaiting(node('t', s), ctx([]))).toBeUndefined();
 });
 
-/** A described job whose `t` step is scheduled (not taken by a worker) on the GPU queue. */
-function described(): WorkflowExecutionDescription {
-  return {
-    runId: 'r',
-    status: { name: 'RUNNING' },
-    startTime: new Date(),
-    historyLength: 5,
-    memo: {},
-    typedSearchAttributes: { get: () => undefined },
-    raw: {
-      pendingActivities: [
-        {
-          activityId: 't#1',
-          state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
-          attempt: 1,
-          heartbeatDetails: { payloads: [defaultPayloadConverter.toPayload({})] },
-        },
-      ],
-    },
-  } as unknown as WorkflowExecutionDescription;
-}
+/** The pending activity of a described job whose `t` step is scheduled (not taken by a worker) on the GPU queue. */
+const pendingTrain = [
+  {
+    activityId: 't#1',
+    state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+    attempt: 1,
+    heartbeatDetails: { payloads: [defaultPayloadConverter.toPayload({})] },
+  },
+];
 
 function progress(nodes: NodeState[]): JobProgress {
   return {
@@ -159,7 +147,7 @@ function progress(nodes: NodeState[]): JobProgress {
 
 test('the job view gives every node that is not running its reason, from the backlogs the status read found', () => {
   const nodes = [node('t', 'queued', { taskQueue: GPU_Q, executions: 1 }), node('e', 'pending', { dependsOn: ['t'] })];
-  const v = buildJobView('j', described(), progress(nodes), { backlogs: new Map([[GPU_Q, 6]]) });
+  const v = buildJobView('j', described(pendingTrain), progress(nodes), { backlogs: new Map([[GPU_Q, 6]]) });
   expect(v.nodes.map((n) => [n.id, n.status, n.waiting?.message])).toEqual([
     ['t', 'queued', 'queued behind 5 tasks in pool a100-80g'],
     ['e', 'pending', 'waiting for upstream: t'],

@@ -353,3 +353,42 @@ def test_credits_npm_start_grants_the_dev_owner_and_a_job_is_charged(client):
     again = client.grant_credits(owner, 5, "pytest", grant_id="pytest-once")
     assert first.applied and again.entry == first.entry
     assert client.account(owner).balance == 5
+
+
+def test_list_nodes_pages_through_every_node_and_filters_by_status(client):
+    ids = [f"n{i:02d}" for i in range(25)]
+    spec = {
+        "name": "many-nodes",
+        "tags": ["pytest"],
+        "parallelism": 25,
+        "nodes": [
+            {"id": i, "type": "command", **({"dependsOn": [ids[0]]} if i != ids[0] else {}), "config": {"command": ["node", "-e", "null"]}}
+            for i in ids
+        ],
+    }
+    job_id = trainyard.submit(spec).id
+    job = client.wait(job_id, timeout=120)
+    assert job.status == "completed"
+    first = trainyard.list_nodes(job_id, page_size=10)
+    assert first.total == 25 and [n.id for n in first.nodes] == ids[:10] and first.nextPageToken and first.source == "query"
+    second = trainyard.list_nodes(job_id, page_size=10, page_token=first.nextPageToken)
+    assert [n.id for n in second.nodes] == ids[10:20]
+    assert [n.id for n in trainyard.iter_nodes(job_id, page_size=10)] == ids
+    done = trainyard.list_nodes(job_id, status=[trainyard.NodeStatus.COMPLETED, "cached"], page_size=100)
+    assert done.total == 25 and done.nextPageToken is None
+    assert trainyard.list_nodes(job_id, status="failed").total == 0
+    with pytest.raises(trainyard.ApiError) as err:
+        trainyard.list_nodes(job_id, status="nope")
+    assert err.value.status == 400 and err.value.paths[0].startswith("query.status")
+    with pytest.raises(trainyard.ApiError) as err:
+        trainyard.list_nodes(job_id, page_size=5000)
+    assert err.value.status == 400 and "query.pageSize" in err.value.paths
+    with pytest.raises(trainyard.ApiError) as err:
+        trainyard.list_nodes(job_id, status="failed", page_token=first.nextPageToken)
+    assert err.value.code == "invalid_page_token"
+
+    async def all_async():
+        async with trainyard.AsyncClient() as c:
+            return [n.id async for n in c.iter_nodes(job_id, page_size=7)]
+
+    assert asyncio.run(all_async()) == ids

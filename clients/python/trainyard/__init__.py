@@ -34,6 +34,8 @@ _LAZY = {
     "watch": "trainyard.api",
     "wait": "trainyard.api",
     "logs": "trainyard.api",
+    "list_nodes": "trainyard.api",
+    "iter_nodes": "trainyard.api",
     "list_artifacts": "trainyard.api",
     "download": "trainyard.api",
     "node_metrics": "trainyard.api",

@@ -1280,7 +1280,7 @@ class Error1(BaseModel):
     model_config = ConfigDict(
         extra='ignore',
     )
-    code: Literal['bad_request', 'invalid_request', 'validation_failed', 'malformed_json', 'missing_body', 'request_aborted', 'invalid_path', 'invalid_owner', 'invalid_page_token', 'invalid_idempotency_key', 'invalid_job_id', 'invalid_schedule_name', 'invalid_range', 'too_deep', 'forbidden_key', 'unauthorized', 'session_expired', 'insufficient_credits', 'forbidden', 'cross_origin', 'csrf_failed', 'route_not_found', 'job_not_found', 'node_not_found', 'artifact_not_found', 'log_not_found', 'account_not_found', 'schedule_not_found', 'docs_disabled', 'credits_disabled', 'dashboard_not_built', 'illegal_transition', 'idempotency_conflict', 'schedule_exists', 'not_a_trainyard_schedule', 'invalid_snapshot', 'job_not_finished', 'payload_too_large', 'unsupported_media_type', 'range_not_satisfiable', 'upgrade_required', 'too_many_attempts', 'internal']
+    code: Literal['bad_request', 'invalid_request', 'validation_failed', 'malformed_json', 'missing_body', 'request_aborted', 'invalid_path', 'invalid_owner', 'invalid_page_token', 'invalid_idempotency_key', 'invalid_job_id', 'invalid_schedule_name', 'invalid_range', 'too_deep', 'forbidden_key', 'unauthorized', 'session_expired', 'insufficient_credits', 'forbidden', 'cross_origin', 'csrf_failed', 'route_not_found', 'job_not_found', 'node_not_found', 'artifact_not_found', 'log_not_found', 'account_not_found', 'schedule_not_found', 'docs_disabled', 'credits_disabled', 'dashboard_not_built', 'illegal_transition', 'idempotency_conflict', 'schedule_exists', 'not_a_trainyard_schedule', 'invalid_snapshot', 'job_not_finished', 'nodes_unavailable', 'payload_too_large', 'unsupported_media_type', 'range_not_satisfiable', 'upgrade_required', 'too_many_attempts', 'internal']
     credits: Optional[Credits] = None
     details: list[ErrorDetail]
     message: str
@@ -1362,6 +1362,18 @@ class JobLeaderboard(BaseModel):
     rows: list[Row]
     truncated: Optional[bool] = None
     winner: str
+
+
+class JobNodePage(BaseModel):
+    model_config = ConfigDict(
+        extra='ignore',
+    )
+    jobId: str
+    nextPageToken: Optional[str] = None
+    nodes: list[NodeView]
+    source: Literal['query', 'view']
+    total: int = Field(..., ge=-9007199254740991, le=9007199254740991)
+    trimmed: Optional[Literal['outputs', 'completedNodes', 'summary']] = None
 
 
 class JobPage(BaseModel):

@@ -71,6 +71,16 @@ def list_jobs(status=None, job_type=None, tag=None, *, recoverable: Optional[boo
     return default_client().list_jobs(status, job_type, tag, recoverable=recoverable, owner=owner, page_size=page_size)
 
 
+def list_nodes(job_id: str, status=None, *, page_size: int = 500, page_token: Optional[str] = None) -> m.JobNodePage:
+    """One page of the job's nodes, e.g. ``list_nodes(job_id, status=[NodeStatus.FAILED, NodeStatus.CANCELLED])``."""
+    return default_client().list_nodes(job_id, status, page_size=page_size, page_token=page_token)
+
+
+def iter_nodes(job_id: str, status=None, *, page_size: int = 500) -> Iterator[m.NodeView]:
+    """Every node of the job (all pages) — a 50,000-node job's view lists only a summary."""
+    return default_client().iter_nodes(job_id, status, page_size=page_size)
+
+
 def watch(job_id: str, *, timeout: Optional[float] = None) -> Iterator[Any]:
     return default_client().watch(job_id, timeout=timeout)
 

@@ -147,6 +147,17 @@ def _list_params(status, job_type, tag, recoverable, owner, page_size, page_toke
     return q
 
 
+def _node_params(status, page_size: int, page_token: Optional[str]) -> Dict[str, str]:
+    """The query of GET /v1/jobs/:id/nodes: ``status`` one NodeStatus (or its value) or several."""
+    q: Dict[str, str] = {"pageSize": str(page_size)}
+    if status is not None:
+        values = [status] if isinstance(status, str) else list(status)
+        q["status"] = ",".join(str(getattr(v, "value", v)) for v in values)
+    if page_token:
+        q["pageToken"] = page_token
+    return q
+
+
 def _stream_message(data: str) -> Any:
     """One stream event as its own model (``type`` says which: snapshot, node_status, …)."""
     return m.StreamMessage.model_validate(json.loads(data)).root
@@ -208,6 +219,20 @@ class Client:
         while True:
             page = _parse(m.JobPage, self._http.get("/v1/jobs", params=_list_params(status, job_type, tag, recoverable, owner, page_size, token)))
             yield from page.jobs
+            token = page.nextPageToken
+            if not token:
+                return
+
+    def list_nodes(self, job_id: str, status=None, *, page_size: int = 500, page_token: Optional[str] = None) -> m.JobNodePage:
+        """One page of the job's nodes in spec order (``.nodes``, ``.total``, ``.nextPageToken``); ``status``: one NodeStatus or several."""
+        return _parse(m.JobNodePage, self._http.get(f"/v1/jobs/{_q(job_id)}/nodes", params=_node_params(status, page_size, page_token)))
+
+    def iter_nodes(self, job_id: str, status=None, *, page_size: int = 500) -> Iterator[m.NodeView]:
+        """Every node of the job (of ``status``), fetching pages as it goes — for jobs whose view is a summary."""
+        token: Optional[str] = None
+        while True:
+            page = self.list_nodes(job_id, status, page_size=page_size, page_token=token)
+            yield from page.nodes
             token = page.nextPageToken
             if not token:
                 return
@@ -421,6 +446,19 @@ class AsyncClient:
             page = _parse(m.JobPage, await self._http.get("/v1/jobs", params=_list_params(status, job_type, tag, recoverable, owner, page_size, token)))
             for job in page.jobs:
                 yield job
+            token = page.nextPageToken
+            if not token:
+                return
+
+    async def list_nodes(self, job_id: str, status=None, *, page_size: int = 500, page_token: Optional[str] = None) -> m.JobNodePage:
+        return _parse(m.JobNodePage, await self._http.get(f"/v1/jobs/{_q(job_id)}/nodes", params=_node_params(status, page_size, page_token)))
+
+    async def iter_nodes(self, job_id: str, status=None, *, page_size: int = 500) -> AsyncIterator[m.NodeView]:
+        token: Optional[str] = None
+        while True:
+            page = await self.list_nodes(job_id, status, page_size=page_size, page_token=token)
+            for node in page.nodes:
+                yield node
             token = page.nextPageToken
             if not token:
                 return

@@ -15,7 +15,10 @@ import type { RouteHandlers } from '../route-table';
 
 export function jobHandlers(
   d: ResolvedDeps,
-): Pick<RouteHandlers, 'submitJob' | 'validateJob' | 'rerunJob' | 'listJobs' | 'getJob' | 'getJobSpec'> {
+): Pick<
+  RouteHandlers,
+  'submitJob' | 'validateJob' | 'rerunJob' | 'listJobs' | 'getJob' | 'listJobNodes' | 'getJobSpec'
+> {
   const cache = new StepCache(d.store);
   return {
     async submitJob({ principal, headers, body }) {
@@ -123,6 +126,14 @@ export function jobHandlers(
     async getJob({ principal, params }) {
       const view = await d.trainyard.getJobStatus(params.id, scopeOf(principal), { maxAgeMs: d.statusReuseMs });
       return { status: 200, body: view };
+    },
+
+    async listJobNodes({ principal, params, query }) {
+      const page = await d.trainyard.listJobNodes(params.id, scopeOf(principal), {
+        ...query,
+        maxAgeMs: d.statusReuseMs,
+      });
+      return { status: 200, body: page };
     },
 
     async getJobSpec({ principal, params }) {
