@@ -795,11 +795,15 @@ export class JobState {
     if (this.nodes.length > 500 && JSON.stringify(nodes).length > PROGRESS_BUDGET_BYTES) {
       nodes = this.nodes.map((n) => this.nodeState(n, false));
       if (JSON.stringify(nodes).length <= PROGRESS_BUDGET_BYTES) return { ...base, nodes, trimmed: 'outputs' };
-      return {
-        ...base,
-        nodes: nodes.filter((n) => n.status !== 'completed' && n.status !== 'cached'),
-        trimmed: 'completedNodes',
-      };
+      // The unfinished nodes, without stacks (the API never shows one): hundreds of failures with a
+      // traceback each would otherwise pass Temporal's 2 MiB payload limit, and the job view would
+      // fall back to describe. When even those do not fit, the bounded summary answers.
+      const unfinished = this.nodes
+        .filter((n) => n.status !== 'completed' && n.status !== 'cached')
+        .map((n) => this.stacklessState(n, false));
+      if (JSON.stringify(unfinished).length <= PROGRESS_BUDGET_BYTES)
+        return { ...base, nodes: unfinished, trimmed: 'completedNodes' };
+      return { ...base, nodes: this.summaryStates(), trimmed: 'summary' };
     }
     return { ...base, nodes };
   }

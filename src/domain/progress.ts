@@ -150,7 +150,8 @@ export type PauseMode = z.infer<typeof PauseMode>;
 
 /**
  * How a job's node list was cut: 'outputs' = node outputs left out; 'completedNodes' = completed
- * nodes left out too; 'summary' = at most PROGRESS_SUMMARY_NODES nodes (and
+ * nodes left out too, and the others' stacks; 'summary' (jobs over PROGRESS_SUMMARY_ABOVE_NODES,
+ * or when even the unfinished nodes do not fit) = at most PROGRESS_SUMMARY_NODES nodes (and
  * PROGRESS_SUMMARY_BUDGET_BYTES), without stacks — in flight, failed or stopped first, then the
  * next pending ones (every count stays in `counts`; GET /v1/jobs/:id/nodes pages through all).
  */
@@ -192,7 +193,7 @@ export const JobProgress = cachedSchema('src/domain/progress#JobProgress', () =>
     /**
      * Set when node details were trimmed to stay under Temporal's 2 MiB payload limit (very large
      * DAGs): 'outputs' = node outputs left out; 'completedNodes' = completed nodes left out too;
-     * 'summary' (jobs over 10,000 nodes) = `counts` for all, and only the nodes that matter now.
+     * 'summary' (jobs over 10,000 nodes, or too many unfinished nodes to list) = `counts` for all, and only the nodes that matter now.
      */
     trimmed: ProgressTrim.optional(),
     /** Credits on for this job: its estimate, reservation, and (once it ended) charge and refund. */

@@ -326,7 +326,8 @@ export const JobView = z.object({
   failure: JobFailure.optional(),
   /**
    * Very large DAGs: node details left out to fit Temporal's payload limit; 'summary' (jobs over
-   * 10,000 nodes): `counts` cover every node, `nodes` only those that matter now (at most 2,000).
+   * 10,000 nodes, or too many unfinished nodes to list): `counts` cover every node, `nodes` only
+   * those that matter now (at most 2,000).
    */
   trimmed: ProgressTrim.optional(),
   /** Credits on when the job was submitted: estimated, reserved, charged and refunded. */

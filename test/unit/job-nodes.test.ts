@@ -73,6 +73,33 @@ function run(s: JobState, opts: { running: number; failed: number }): void {
 const job = { jobId: 'j', name: 'wide', status: 'running' as const, recoverable: false, recoveryAttempts: 0 };
 const progressOf = (s: JobState) => s.toProgress({ ...job, recoveries: [], runs: 1 });
 
+describe('a 10,000-node job with many failures (listed in full, not summarised)', () => {
+  const N = PROGRESS_SUMMARY_ABOVE_NODES;
+
+  test('when 600 nodes failed with a traceback each, then progress lists the unfinished ones without stacks, under the payload limit', () => {
+    const s = wideState(N);
+    run(s, { running: 100, failed: 600 });
+    const progress = progressOf(s);
+    // With stacks the 600 failures alone are ~2.7 MB: over Temporal's 2 MiB payload limit, so the
+    // query would fail and the job view would fall back to describe.
+    expect(progress.trimmed).toBe('completedNodes');
+    expect(progress.nodes).toHaveLength(700);
+    expect(progress.nodes.some((n) => n.error?.stack !== undefined)).toBe(false);
+    expect(progress.nodes.filter((n) => n.status === 'failed').every((n) => n.error?.stderrTail?.length)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(progress))).toBeLessThan(1.5 * MiB);
+  });
+
+  test('when 3,000 nodes failed, then even the unfinished ones do not fit and the bounded summary answers', () => {
+    const s = wideState(N);
+    run(s, { running: 100, failed: 3_000 });
+    const progress = progressOf(s);
+    expect(progress.trimmed).toBe('summary');
+    expect(progress.counts).toMatchObject({ running: 100, failed: 3_000 });
+    expect(progress.nodes.slice(0, 100).every((n) => n.status === 'running')).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(buildJobView('j', described(), progress)))).toBeLessThan(MiB);
+  });
+});
+
 describe('a 50,000-node job', () => {
   const N = 50_000;
   let s: JobState;
