@@ -30,7 +30,18 @@ function layeredDag(layers = LAYERS): NodeSpecInput[] {
   for (let l = 0; l < layers; l++) {
     for (let k = 0; k < WIDTH; k++)
       nodes.push(
-        cmd(id(l, k), l === 0 ? [] : [id(l - 1, k), id(l - 1, (k + 1) % WIDTH)], {}, { retry: { maxAttempts: 2 } }),
+        // A 30 s heartbeat timeout (the harness default is 2 s): these no-op steps never heartbeat,
+        // so a worker whose main thread is busy for 2 s (a run's plan loaded, GC of 20,000 node
+        // states) would time one out and run it twice — CI saw 24 of 20,000 run again that way.
+        cmd(
+          id(l, k),
+          l === 0 ? [] : [id(l - 1, k), id(l - 1, (k + 1) % WIDTH)],
+          {},
+          {
+            retry: { maxAttempts: 2 },
+            timeout: { heartbeat: '30s' },
+          },
+        ),
       );
   }
   return nodes;
