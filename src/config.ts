@@ -71,6 +71,9 @@ const ByteSize = z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a s
 
 const POOL_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 
+/** The job workflows' stack traces when TRAINYARD_WORKFLOW_STACK_TRACES is unset (off: bench/README.md §1). */
+export const DEFAULT_WORKFLOW_STACK_TRACES = false;
+
 /**
  * The variables a command step's process inherits from its worker's environment (everything else
  * it gets is set by the step: JOB_INPUT, JOB_OUTPUT_DIR, CUDA_VISIBLE_DEVICES …).
@@ -161,6 +164,13 @@ const Env = z.object({
    * measure faster on the loaded 2-core bench host (bench/README.md §10); try it on an idle multi-core one.
    */
   TRAINYARD_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * The SDK's workflow stack traces for the job workflows (the Web UI's "Stack Trace" tab,
+   * `temporal workflow stack`). Off by default: they cost a source-mapped stack capture per workflow
+   * promise, ~0.6 ms of a dependent hop (bench/README.md §1). Turn on to debug
+   * a job workflow that seems stuck; failures keep their stacks either way.
+   */
+  TRAINYARD_WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).optional(),
   // At least 1s: Temporal refuses an activity whose start-to-close timeout is 0 (the job would loop on
   // BadScheduleActivityAttributes).
   TRAINYARD_DEFAULT_STEP_TIMEOUT: DurationVar('30m', 1000),
@@ -347,6 +357,8 @@ export interface Config {
   workflowConcurrency: number;
   /** Threads running workflow code in the CPU worker (TRAINYARD_WORKFLOW_THREADS). */
   workflowThreads: number;
+  /** The SDK's workflow stack traces in the CPU worker's workflow threads (TRAINYARD_WORKFLOW_STACK_TRACES). */
+  workflowStackTraces: boolean;
   /** Step timeout of a node that sets none (TRAINYARD_DEFAULT_STEP_TIMEOUT), ms. */
   defaultStepTimeoutMs: number;
   /** Heartbeat timeout of a node that sets none (TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT), ms. */
@@ -599,6 +611,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cpuConcurrency: e.TRAINYARD_CPU_CONCURRENCY,
     workflowConcurrency: e.TRAINYARD_WORKFLOW_CONCURRENCY,
     workflowThreads: e.TRAINYARD_WORKFLOW_THREADS ?? 1,
+    workflowStackTraces: (e.TRAINYARD_WORKFLOW_STACK_TRACES ?? (DEFAULT_WORKFLOW_STACK_TRACES ? 'on' : 'off')) === 'on',
     defaultStepTimeoutMs: e.TRAINYARD_DEFAULT_STEP_TIMEOUT,
     defaultHeartbeatTimeoutMs: e.TRAINYARD_DEFAULT_HEARTBEAT_TIMEOUT,
     shutdownGraceMs: e.TRAINYARD_SHUTDOWN_GRACE,

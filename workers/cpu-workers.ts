@@ -9,6 +9,7 @@ import { queueNames } from '../src/domain/task-queues';
 import { WORKFLOW_ISOLATE_TIMEOUT } from './isolate-timeout';
 import { versioningOptions } from './versioning';
 import { createWorkflowActivities } from './workflow-activities';
+import { createWorkflowWorker } from './workflow-stack-traces';
 
 export interface CpuWorkerOptions {
   connection: NativeConnection;
@@ -29,22 +30,25 @@ export async function createCpuWorkers(o: CpuWorkerOptions): Promise<Worker[]> {
     maxHeartbeatThrottleInterval: 1000,
     ...versioningOptions(o.config),
   };
-  const main = await Worker.create({
-    connection: o.connection,
-    namespace,
-    taskQueue: q.workflows,
-    workflowBundle: o.workflowBundle,
-    ...WORKFLOW_ISOLATE_TIMEOUT,
-    maxConcurrentWorkflowTaskExecutions: o.config.workflowConcurrency,
-    // A new job's first task evaluates the bundle's modules (its zod schemas) in a fresh module cache
-    // on its thread: one thread caps job creation at one core (bench/README.md §10, TRAINYARD_WORKFLOW_THREADS).
-    workflowThreadPoolSize: o.config.workflowThreads,
-    // The seed's max_jobs: 10 concurrent CPU steps by default.
-    maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
-    ...steps,
-    // The CPU steps, and the local activities the job and entity workflows call (GPU quota leases).
-    activities: { ...o.activities, ...createWorkflowActivities(o.config) },
-  });
+  // Without the SDK's per-promise stack capture unless asked for (workers/workflow-stack-traces.ts).
+  const main = await createWorkflowWorker(o.config.workflowStackTraces, () =>
+    Worker.create({
+      connection: o.connection,
+      namespace,
+      taskQueue: q.workflows,
+      workflowBundle: o.workflowBundle,
+      ...WORKFLOW_ISOLATE_TIMEOUT,
+      maxConcurrentWorkflowTaskExecutions: o.config.workflowConcurrency,
+      // A new job's first task evaluates the bundle's modules (its zod schemas) in a fresh module cache
+      // on its thread: one thread caps job creation at one core (bench/README.md §10, TRAINYARD_WORKFLOW_THREADS).
+      workflowThreadPoolSize: o.config.workflowThreads,
+      // The seed's max_jobs: 10 concurrent CPU steps by default.
+      maxConcurrentActivityTaskExecutions: o.config.cpuConcurrency,
+      ...steps,
+      // The CPU steps, and the local activities the job and entity workflows call (GPU quota leases).
+      activities: { ...o.activities, ...createWorkflowActivities(o.config) },
+    }),
+  );
   const legacy = await Worker.create({
     connection: o.connection,
     namespace,

@@ -12,13 +12,16 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import type { PollerBehavior } from '@temporalio/worker/lib/worker-options';
 import type { JobSnapshot } from '../../src/domain/snapshot';
 import { queueNames } from '../../src/domain/task-queues';
 import { freePort, startDevServer, type DevServerOptions } from '../../src/temporal/dev-server';
 import { startJobWorkflow } from '../../src/job-service/submission';
-import { bundleWorkflows } from '../../test/helpers/temporal';
+import { quietLogger } from '../../test/helpers/temporal';
+import { WORKFLOW_BUNDLE_EXTRAS, WORKFLOW_CODE_TARGET, compileWorkflowsTo } from '../../workers/workflow-bundle';
+import { DEFAULT_WORKFLOW_STACK_TRACES } from '../../src/config';
+import { createWorkflowWorker } from '../../workers/workflow-stack-traces';
 import { hopNoop } from '../hop/activities';
 import { buildGoHopWorker, startGoHopWorker, type GoHopWorkerOptions } from '../hop/go-worker';
 import { heartbeatOnceStep, noopStep } from '../noop-activities';
@@ -142,6 +145,17 @@ export interface WorkerTuning {
    * the start response.
    */
   eagerStart?: boolean;
+  /**
+   * The SDK's workflow stack traces (a promise hook per workflow promise; workers/workflow-stack-traces.ts).
+   * Unset: on for the TS baselines (the SDK's default), Trainyard's default (off) for `trainyard`.
+   */
+  workflowStackTraces?: boolean;
+  /**
+   * The language level workflow code is compiled to (workers/workflow-bundle.ts). Unset: the SDK's
+   * (ES2017) for the TS baselines, which are bundled as the SDK bundles them; Trainyard's (ES2022)
+   * for `trainyard`, which is bundled as production bundles it.
+   */
+  codeTarget?: string;
   /** Go only. */
   go?: Partial<Omit<GoHopWorkerOptions, 'address' | 'namespace' | 'taskQueue'>>;
 }
@@ -217,24 +231,39 @@ function tsWorkerOptions(t: WorkerTuning): Partial<WorkerOptions> {
 /** Workflow Worker + activity Worker (or one Worker for both with sameQueue), running until stop(). */
 async function startTsWorkers(
   target: HopTarget,
-  o: { workflowQueue: string; activityQueue: string; workflowsPath: string; activities: object; tuning: WorkerTuning },
+  o: {
+    workflowQueue: string;
+    activityQueue: string;
+    workflowsPath: string;
+    /** `trainyard`: production's bundle options; `stock`: the SDK's defaults (the hand-written baselines). */
+    bundle: 'trainyard' | 'stock';
+    activities: object;
+    tuning: WorkerTuning;
+  },
 ): Promise<() => Promise<void>> {
-  const { code } = await bundleWorkflows(o.workflowsPath);
+  const { code } = await bundleOf(o.workflowsPath, o.bundle, o.tuning.codeTarget);
   const base = { connection: target.native, namespace: target.namespace, ...tsWorkerOptions(o.tuning) };
   const activitySlots = o.tuning.maxConcurrentActivityTaskExecutions ?? 100;
   const workers: Worker[] = [];
+  const stackTraces = o.tuning.workflowStackTraces ?? true;
   if (o.workflowQueue === o.activityQueue) {
     workers.push(
-      await Worker.create({
-        ...base,
-        taskQueue: o.workflowQueue,
-        workflowBundle: { code },
-        activities: o.activities,
-        maxConcurrentActivityTaskExecutions: activitySlots,
-      }),
+      await createWorkflowWorker(stackTraces, () =>
+        Worker.create({
+          ...base,
+          taskQueue: o.workflowQueue,
+          workflowBundle: { code },
+          activities: o.activities,
+          maxConcurrentActivityTaskExecutions: activitySlots,
+        }),
+      ),
     );
   } else {
-    workers.push(await Worker.create({ ...base, taskQueue: o.workflowQueue, workflowBundle: { code } }));
+    workers.push(
+      await createWorkflowWorker(stackTraces, () =>
+        Worker.create({ ...base, taskQueue: o.workflowQueue, workflowBundle: { code } }),
+      ),
+    );
     workers.push(
       await Worker.create({
         connection: target.native,
@@ -252,6 +281,28 @@ async function startTsWorkers(
     await running;
   };
 }
+
+/** A workflow bundle, built once per process and settings (webpack is slow). */
+function bundleOf(
+  workflowsPath: string,
+  kind: 'trainyard' | 'stock',
+  codeTarget: string | undefined,
+): Promise<{ code: string }> {
+  const key = JSON.stringify([workflowsPath, kind, codeTarget]);
+  let b = bundles.get(key);
+  if (!b) {
+    const extras =
+      kind === 'stock'
+        ? codeTarget === undefined
+          ? {}
+          : { webpackConfigHook: compileWorkflowsTo(codeTarget) }
+        : { ...WORKFLOW_BUNDLE_EXTRAS, webpackConfigHook: compileWorkflowsTo(codeTarget ?? WORKFLOW_CODE_TARGET) };
+    b = bundleWorkflowCode({ workflowsPath, ...extras, logger: quietLogger });
+    bundles.set(key, b);
+  }
+  return b;
+}
+const bundles = new Map<string, Promise<{ code: string }>>();
 
 /** Starts the workers of one subject on fresh task queues. */
 export async function startSubject(
@@ -283,8 +334,9 @@ export async function startSubject(
       workflowQueue,
       activityQueue: q.cpu,
       workflowsPath: o.workflowsPath ?? require.resolve('../../workflows'),
+      bundle: 'trainyard',
       activities: { command: tuning.stepHeartbeats ? heartbeatOnceStep : noopStep },
-      tuning,
+      tuning: { ...tuning, workflowStackTraces: tuning.workflowStackTraces ?? DEFAULT_WORKFLOW_STACK_TRACES },
     });
     start = async (w, id) => {
       const snapshot: JobSnapshot = snapshotOf(
@@ -307,6 +359,7 @@ export async function startSubject(
       workflowQueue,
       activityQueue: q.cpu,
       workflowsPath: require.resolve('../baseline-workflows'),
+      bundle: 'stock',
       activities: { command: tuning.stepHeartbeats ? heartbeatOnceStep : noopStep },
       tuning,
     });
@@ -336,6 +389,7 @@ export async function startSubject(
       workflowQueue,
       activityQueue,
       workflowsPath: require.resolve('../hop/workflows'),
+      bundle: 'stock',
       activities: { hopNoop },
       tuning,
     });

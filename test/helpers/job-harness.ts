@@ -8,7 +8,9 @@ import { CommandConfig } from '../../src/domain/node-types';
 import type { JobSnapshot } from '../../src/domain/snapshot';
 import type { ArtifactRef, StepInput, StepOutput } from '../../src/domain/step-io';
 import { queueNames } from '../../src/domain/task-queues';
+import { DEFAULT_WORKFLOW_STACK_TRACES } from '../../src/config';
 import { WORKFLOW_ISOLATE_TIMEOUT } from '../../workers/isolate-timeout';
+import { createWorkflowWorker } from '../../workers/workflow-stack-traces';
 import type { TestTemporal } from './temporal';
 
 export interface ExecutionRecord {
@@ -210,8 +212,12 @@ export async function withWorkers<T>(
   prefix: string,
   activities: object,
   fn: () => Promise<T>,
-  /** Local activities of the workflows Worker (workers/workflow-activities.ts), e.g. for GPU quotas. */
-  opts: { workflowActivities?: object } = {},
+  opts: {
+    /** Local activities of the workflows Worker (workers/workflow-activities.ts), e.g. for GPU quotas. */
+    workflowActivities?: object;
+    /** The SDK's workflow stack traces (TRAINYARD_WORKFLOW_STACK_TRACES); unset: production's default. */
+    stackTraces?: boolean;
+  } = {},
 ): Promise<T> {
   const q = queueNames(prefix);
   const common = {
@@ -220,13 +226,15 @@ export async function withWorkers<T>(
     activities,
     shutdownGraceTime: '2s' as const,
   };
-  const main = await Worker.create({
-    ...common,
-    activities: { ...activities, ...opts.workflowActivities },
-    taskQueue: q.workflows,
-    workflowBundle: bundle,
-    ...WORKFLOW_ISOLATE_TIMEOUT,
-  });
+  const main = await createWorkflowWorker(opts.stackTraces ?? DEFAULT_WORKFLOW_STACK_TRACES, () =>
+    Worker.create({
+      ...common,
+      activities: { ...activities, ...opts.workflowActivities },
+      taskQueue: q.workflows,
+      workflowBundle: bundle,
+      ...WORKFLOW_ISOLATE_TIMEOUT,
+    }),
+  );
   const legacy = await Worker.create({ ...common, taskQueue: q.legacyCpu });
   return main.runUntil(legacy.runUntil(fn));
 }
