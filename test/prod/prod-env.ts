@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { loadSettings } from '../../deploy/prod-local/config';
 import { apiKeysOf, readProdLocalState, type ProdLocalState } from '../../deploy/prod-local/state';
 import { cliFlags, planTopology, type Topology } from '../../deploy/prod-local/topology';
@@ -37,6 +38,30 @@ export function tlsOf(state: ProdLocalState) {
 export async function temporalClient(state: ProdLocalState): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: state.temporal.address, tls: tlsOf(state) });
   return { connection, client: new Client({ connection, namespace: state.temporal.namespace }) };
+}
+
+/**
+ * Waits until the deployment's current version is `buildId` AND the server has propagated that
+ * routing to every task queue partition: `set-current-version` returns before the matchers know,
+ * so a job started in between gets its first task on the previous current build (pinned there; it
+ * then continues as new onto the new one, AUTO_UPGRADE).
+ */
+export async function routingPropagated(client: Client, deploymentName: string, buildId: string): Promise<void> {
+  const COMPLETED = temporal.api.enums.v1.RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { workerDeploymentInfo: d } = await client.workflowService.describeWorkerDeployment({
+      namespace: client.options.namespace,
+      deploymentName,
+    });
+    const current = d?.routingConfig?.currentDeploymentVersion?.buildId;
+    if (current === buildId && d?.routingConfigUpdateState === COMPLETED) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `routing to ${deploymentName}/${buildId} not propagated after 60 s (current ${current}, state ${d?.routingConfigUpdateState})`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export interface ApiResponse<T = unknown> {
