@@ -34,7 +34,6 @@ function options(node: string, taskQueue: string): ActivityOptions {
       nonRetryableErrorTypes: [FAILURE_TYPES.InvalidInput],
     },
     priority: { priorityKey: 3 },
-    summary: `command ${node}`,
   };
 }
 
