@@ -32,6 +32,12 @@ export const IN_FLIGHT_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set([
   'retrying',
   'waiting_for_gpu',
 ]);
+/**
+ * The in-flight statuses the job workflow itself records (workflows/job-state.ts): `queued` while a
+ * started node waits for GPU quota, else `running`. The others are told apart by the API from the
+ * step's pending activity (src/job-service/job-view.ts refineNodes).
+ */
+export const WORKFLOW_IN_FLIGHT_NODE_STATUSES: readonly NodeStatus[] = ['queued', 'running'];
 /** Not finished: waiting to start, paused, or in flight. */
 export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['pending', 'paused', ...IN_FLIGHT_NODE_STATUSES]);
 /** Finished, one way or another (a recovery may reset failed/skipped/cancelled nodes to pending). */

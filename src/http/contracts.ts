@@ -366,7 +366,10 @@ export type JobNodesQuery = z.input<typeof JobNodesQuery>;
 /** A page of the job's nodes, in spec order. */
 export const JobNodePage = z.object({
   jobId: z.string(),
-  /** At most pageSize; fewer when the page would be over 512 KiB (nextPageToken continues after the last). */
+  /**
+   * At most pageSize; fewer when the page would be over 512 KiB, or when `status` names an in-flight
+   * status (told apart by the API, not the workflow); nextPageToken continues after the last.
+   */
   nodes: z.array(NodeView),
   /** Nodes matching the filter (over the whole job; with source "view", over what the view kept). */
   total: z.number().int(),

@@ -6,8 +6,9 @@ import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common
 import { temporal } from '@temporalio/proto';
 import { LRUCache } from 'lru-cache';
 import { JobSpec } from '../domain/job-spec';
-import { nodesQuery, progressQuery } from '../domain/messages';
-import type { NodeStatus } from '../domain/statuses';
+import type { NodeState } from '../domain/progress';
+import { NODES_QUERY_MAX_LIMIT, nodesQuery, progressQuery, type NodesQueryInput } from '../domain/messages';
+import { IN_FLIGHT_NODE_STATUSES, WORKFLOW_IN_FLIGHT_NODE_STATUSES, type NodeStatus } from '../domain/statuses';
 import { planJob } from '../domain/plan';
 import { JobSnapshot, SnapshotRef, jobDirOf, jobFolder } from '../domain/snapshot';
 import {
@@ -128,17 +129,37 @@ export class JobStatusReads {
     const statuses = q.status && [...new Set(q.status)].sort();
     const filter = statuses?.join(',') ?? '';
     const offset = q.pageToken === undefined ? 0 : decodeOffsetToken(q.pageToken, filter);
+    const wanted = statuses && new Set<NodeStatus>(statuses);
+    // An in-flight status (queued, running, retrying, waiting_for_gpu) is told apart here, from the
+    // pending activity (refineNodes); the workflow knows only `running` or `queued` (GPU quota). Such
+    // a filter asks the workflow for all its in-flight nodes besides the other statuses, keeps what
+    // refines to a wanted status (a page may hold fewer than pageSize, the token goes on from there),
+    // and counts the total from every in-flight node (at most the job's parallelism).
+    const refined = statuses?.some((s) => IN_FLIGHT_NODE_STATUSES.has(s)) ?? false;
+    const askStatuses = refined
+      ? [
+          ...new Set([
+            ...statuses!.filter((s) => !IN_FLIGHT_NODE_STATUSES.has(s)),
+            ...WORKFLOW_IN_FLIGHT_NODE_STATUSES,
+          ]),
+        ].sort()
+      : statuses;
     const handle = this.client.workflow.getHandle(jobId);
     // Both at once, as readJobStatus does; describe decides existence and owner, and when it refuses
-    // the query is cancelled (it must not outlive the request: nobody waits for it any more).
+    // the queries are cancelled (they must not outlive the request: nobody waits for them any more).
     const abort = new AbortController();
-    const query = this.client
-      .withAbortSignal(abort.signal, () =>
-        this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () =>
-          handle.query(nodesQuery, { offset, limit: q.pageSize, ...(statuses && { statuses }) }),
-        ),
-      )
-      .catch(() => undefined);
+    const ask = (input: NodesQueryInput) =>
+      this.client
+        .withAbortSignal(abort.signal, () =>
+          this.client.withDeadline(Date.now() + (this.config.queryTimeoutMs ?? 5000), () =>
+            handle.query(nodesQuery, input),
+          ),
+        )
+        .catch(() => undefined);
+    const query = ask({ offset, limit: q.pageSize, ...(askStatuses && { statuses: askStatuses }) });
+    const inFlight = refined
+      ? ask({ offset: 0, limit: NODES_QUERY_MAX_LIMIT, statuses: [...WORKFLOW_IN_FLIGHT_NODE_STATUSES] })
+      : undefined;
     let desc: WorkflowExecutionDescription;
     try {
       desc = await describeJob(this.client, jobId, scope);
@@ -146,15 +167,29 @@ export class JobStatusReads {
       abort.abort();
       throw err;
     }
-    const slice = await query;
-    if (slice) {
-      const backlogs = await this.backlogsOf(desc, slice.nodes);
-      const nodes = refineNodes(slice.nodes, desc, {
-        serverPaths: this.config.serverPaths,
-        backlogs,
-        jobPaused: jobStatusOf(desc) === 'paused',
-      });
-      return nodePage(jobId, nodes, offset, slice.total, filter, 'query', slice.trimmed);
+    const [slice, flying] = await Promise.all([query, inFlight]);
+    if (slice && (!refined || flying)) {
+      const refine = async (nodes: NodeState[]) =>
+        refineNodes(nodes, desc, {
+          serverPaths: this.config.serverPaths,
+          backlogs: await this.backlogsOf(desc, nodes),
+          jobPaused: jobStatusOf(desc) === 'paused',
+        });
+      const nodes = await refine(slice.nodes);
+      if (!refined)
+        return nodePage(jobId, nodes, { offset, total: slice.total, filter, source: 'query' }, slice.trimmed);
+      // total: the other statuses' nodes, and the in-flight ones that refine to a wanted status
+      // (past NODES_QUERY_MAX_LIMIT in flight, the rest count as the workflow says).
+      const flyingViews = await refine(flying!.nodes);
+      const flyingTotal = flyingViews.filter((n) => wanted!.has(n.status)).length;
+      const unseen = flying!.total - flying!.nodes.length;
+      const total = slice.total - flying!.total + flyingTotal + (unseen > 0 && wanted!.has('running') ? unseen : 0);
+      return nodePage(
+        jobId,
+        nodes,
+        { offset, total, scanned: slice.total, keep: (n) => wanted!.has(n.status), filter, source: 'query' },
+        slice.trimmed,
+      );
     }
     const view = await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
     if (view.source === 'describe')
@@ -163,15 +198,11 @@ export class JobStatusReads {
         'nodes_unavailable',
         `job ${jobId}'s nodes are unavailable: its workflow (${desc.status.name}) did not answer and no worker could replay it; GET /v1/jobs/${jobId} has its status`,
       );
-    const wanted = statuses && new Set<NodeStatus>(statuses);
     const matching = wanted ? view.nodes.filter((n) => wanted.has(n.status)) : view.nodes;
     return nodePage(
       jobId,
       matching.slice(offset, offset + q.pageSize),
-      offset,
-      matching.length,
-      filter,
-      'view',
+      { offset, total: matching.length, filter, source: 'view' },
       view.trimmed,
     );
   }
@@ -286,39 +317,52 @@ export class JobStatusReads {
 /**
  * A page from `offset` with a token for the next one, stopped short of JOB_NODE_PAGE_MAX_BYTES (the
  * workflow's budget keeps a slice well under it; this holds it for the view's nodes and refinements).
+ * With `keep`, the candidates are a slice of `scanned` nodes (the token's offsets count those) of
+ * which only the kept ones are listed; `total` counts the listed kind over the whole job.
  */
 function nodePage(
   jobId: string,
-  nodes: NodeView[],
-  offset: number,
-  total: number,
-  filter: string,
-  source: JobNodePage['source'],
+  candidates: NodeView[],
+  o: {
+    offset: number;
+    total: number;
+    scanned?: number;
+    keep?: (n: NodeView) => boolean;
+    filter: string;
+    source: JobNodePage['source'];
+  },
   trimmed: JobNodePage['trimmed'],
 ): JobNodePage {
+  const scanned = o.scanned ?? o.total;
   // The page without nodes, a token, and a comma per node: what the nodes' own JSON adds to.
   let bytes = JSON.stringify({
     jobId,
     nodes: [],
-    total,
-    nextPageToken: encodeOffsetToken(total, filter),
-    source,
+    total: o.total,
+    nextPageToken: encodeOffsetToken(scanned, o.filter),
+    source: o.source,
     trimmed,
   }).length;
-  let n = 0;
-  for (; n < nodes.length; n++) {
-    const next = bytes + JSON.stringify(nodes[n]).length + 1;
-    if (next > JOB_NODE_PAGE_MAX_BYTES && n > 0) break;
+  const kept: NodeView[] = [];
+  let passed = 0;
+  for (const n of candidates) {
+    if (o.keep && !o.keep(n)) {
+      passed++;
+      continue;
+    }
+    const next = bytes + JSON.stringify(n).length + 1;
+    if (next > JOB_NODE_PAGE_MAX_BYTES && kept.length > 0) break;
     bytes = next;
+    kept.push(n);
+    passed++;
   }
-  const kept = nodes.slice(0, n);
-  const nextOffset = offset + kept.length;
+  const nextOffset = o.offset + passed;
   return {
     jobId,
     nodes: kept,
-    total,
-    ...(nextOffset < total && { nextPageToken: encodeOffsetToken(nextOffset, filter) }),
-    source,
+    total: o.total,
+    ...(nextOffset < scanned && { nextPageToken: encodeOffsetToken(nextOffset, o.filter) }),
+    source: o.source,
     ...(trimmed && { trimmed }),
   };
 }
