@@ -1,7 +1,7 @@
 // The status read model: a job's view (describe + the progress query, projected by job-view.ts),
 // shared between concurrent and recent readers of the same job, and the two things a reader needs
 // besides: the job's folder and the snapshot it runs from.
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { isGrpcDeadlineError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { LRUCache } from 'lru-cache';
@@ -155,7 +155,11 @@ export class JobStatusReads {
             handle.query(nodesQuery, input),
           ),
         )
-        .catch(() => undefined);
+        .catch((err: unknown) => {
+          if (isGrpcDeadlineError(err)) timedOut = true;
+          return undefined;
+        });
+    let timedOut = false;
     const query = ask({ offset, limit: q.pageSize, ...(askStatuses && { statuses: askStatuses }) });
     const inFlight = refined
       ? ask({ offset: 0, limit: NODES_QUERY_MAX_LIMIT, statuses: [...WORKFLOW_IN_FLIGHT_NODE_STATUSES] })
@@ -191,8 +195,10 @@ export class JobStatusReads {
         slice.trimmed,
       );
     }
-    const view = await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
-    if (view.source === 'describe')
+    // Nobody answered in time: the view's progress query would wait as long again for the same
+    // silence, so answer now. (A worker without the nodes query refuses it at once: the view then.)
+    const view = timedOut ? undefined : await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
+    if (!view || view.source === 'describe')
       throw new TrainyardError(
         409,
         'nodes_unavailable',
