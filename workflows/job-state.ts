@@ -30,7 +30,7 @@ import {
   type StepUsage,
 } from '../src/domain/step-io';
 import { trialNodeId } from '../src/domain/sweep-spec';
-import type { NodesQueryInput, NodesQueryResult } from '../src/domain/messages';
+import { NODES_QUERY_MAX_UPSTREAM, type NodesQueryInput, type NodesQueryResult } from '../src/domain/messages';
 import { NotificationDelivery } from '../src/domain/notify';
 import { cachedSchema } from '../src/domain/schema-cache';
 
@@ -760,7 +760,8 @@ export class JobState {
       total++;
     }
     const withOutputs = picked.map((n) => this.stacklessState(n, true));
-    if (JSON.stringify(withOutputs).length <= budgetBytes) return { nodes: withOutputs, total };
+    if (JSON.stringify(withOutputs).length <= budgetBytes)
+      return { nodes: withOutputs, total, ...this.upstreamOf(picked) };
     const nodes: NodeState[] = [];
     let used = 2;
     for (const n of picked) {
@@ -769,7 +770,27 @@ export class JobState {
       if (used > budgetBytes && nodes.length > 0) break;
       nodes.push(state);
     }
-    return { nodes, total, trimmed: 'outputs' };
+    return { nodes, total, trimmed: 'outputs', ...this.upstreamOf(picked.slice(0, nodes.length)) };
+  }
+
+  /** The unfinished dependencies of the slice's pending nodes that are outside the slice, with their statuses. */
+  private upstreamOf(slice: readonly NodeRt[]): { upstream?: Record<string, NodeStatus> } {
+    const inSlice = new Set(slice.map((n) => n.spec.id));
+    const upstream: Record<string, NodeStatus> = {};
+    let count = 0;
+    for (const n of slice) {
+      if (n.status !== 'pending') continue;
+      for (const dep of n.spec.dependsOn) {
+        if (inSlice.has(dep) || dep in upstream) continue;
+        const i = this.byId.get(dep);
+        if (i === undefined) continue;
+        const status = viewStatus(this.nodes[i]!);
+        if (TERMINAL_NODE_STATUSES.has(status)) continue;
+        if (count++ >= NODES_QUERY_MAX_UPSTREAM) return { upstream };
+        upstream[dep] = status;
+      }
+    }
+    return count ? { upstream } : {};
   }
 
   private mapView(m: number): { items: number; done: number; completed: number } {

@@ -82,8 +82,15 @@ export const NodesQueryResult = cachedSchema('src/domain/messages#NodesQueryResu
     total: z.number().int(),
     /** Set when some nodes of the slice came without their output (the slice would have been over its byte budget). */
     trimmed: z.literal('outputs').optional(),
+    /**
+     * The statuses of the unfinished dependencies of the slice's pending nodes that are not in the
+     * slice themselves (at most NODES_QUERY_MAX_UPSTREAM), so a page can say what each waits for.
+     */
+    upstream: z.record(z.string(), NodeStatus).optional(),
   }),
 );
+/** Most dependency statuses one `nodes` answer carries beside its slice. */
+export const NODES_QUERY_MAX_UPSTREAM = 2000;
 export type NodesQueryResult = z.infer<typeof NodesQueryResult>;
 
 /**

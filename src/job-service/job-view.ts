@@ -9,7 +9,7 @@ import type { JobProgress, NodeState } from '../domain/progress';
 import { describeQuotaWait } from '../domain/quota';
 import { SA } from '../domain/search-attributes';
 import { Leaderboard, type JobLeaderboard } from '../domain/select';
-import { ACTIVE_NODE_STATUSES, IN_FLIGHT_NODE_STATUSES } from '../domain/statuses';
+import { ACTIVE_NODE_STATUSES, IN_FLIGHT_NODE_STATUSES, type NodeStatus } from '../domain/statuses';
 import { parseHeartbeat, type StepHeartbeat } from '../domain/step-io';
 import { liveUsage, recount } from '../domain/usage';
 import { whyWaiting } from '../domain/waiting';
@@ -51,13 +51,18 @@ function liveOf(pa: RawPendingActivity, hb: StepHeartbeat | undefined): LiveProg
 /**
  * The workflow's node states as the API shows them: errors without stacks or server folders, and
  * in-flight nodes refined by describe's pending activities (attempt, live progress, retrying,
- * queued, waiting for GPUs), each with why it waits. `upstream` waits name only dependencies among
- * `stateNodes` (a page of nodes knows no others).
+ * queued, waiting for GPUs), each with why it waits. `upstream` waits name the dependencies among
+ * `stateNodes` and in `opts.upstream` (a page's unfinished dependencies outside it, from the workflow).
  */
 export function refineNodes(
   stateNodes: readonly NodeState[],
   desc: WorkflowExecutionDescription,
-  opts: { serverPaths?: { path: string; as: string }[]; backlogs?: ReadonlyMap<string, number>; jobPaused: boolean },
+  opts: {
+    serverPaths?: { path: string; as: string }[];
+    backlogs?: ReadonlyMap<string, number>;
+    jobPaused: boolean;
+    upstream?: Readonly<Record<string, NodeStatus>>;
+  },
 ): NodeView[] {
   const nowMs = Date.now();
   const roots = opts.serverPaths ?? [];
@@ -106,7 +111,10 @@ export function refineNodes(
     return view;
   });
   // Why each node that is not running is waiting (upstream, paused, quota, queued, GPUs, backoff).
-  const statusOf = new Map(refined.map((n) => [n.id, n.status]));
+  const statusOf = new Map<string, NodeStatus>([
+    ...Object.entries(opts.upstream ?? {}),
+    ...refined.map((n) => [n.id, n.status] as const),
+  ]);
   const waitCtx = { jobPaused: opts.jobPaused, statusOf, backlogs: opts.backlogs, nowMs };
   return refined.map((n) => {
     const waiting = whyWaiting(n, waitCtx);

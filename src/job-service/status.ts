@@ -173,13 +173,14 @@ export class JobStatusReads {
     }
     const [slice, flying] = await Promise.all([query, inFlight]);
     if (slice && (!refined || flying)) {
-      const refine = async (nodes: NodeState[]) =>
+      const refine = async (nodes: NodeState[], upstream?: Record<string, NodeStatus>) =>
         refineNodes(nodes, desc, {
           serverPaths: this.config.serverPaths,
           backlogs: await this.backlogsOf(desc, nodes),
           jobPaused: jobStatusOf(desc) === 'paused',
+          ...(upstream && { upstream }),
         });
-      const nodes = await refine(slice.nodes);
+      const nodes = await refine(slice.nodes, slice.upstream);
       if (!refined)
         return nodePage(jobId, nodes, { offset, total: slice.total, filter, source: 'query' }, slice.trimmed);
       // total: the other statuses' nodes, and the in-flight ones that refine to a wanted status

@@ -10,7 +10,7 @@ import {
 } from '../../src/domain/progress';
 import type { StepOutput } from '../../src/domain/step-io';
 import { JobNodesQuery } from '../../src/http/contracts';
-import { buildJobView } from '../../src/job-service/job-view';
+import { buildJobView, refineNodes } from '../../src/job-service/job-view';
 import { InvalidPageTokenError, decodeOffsetToken, encodeOffsetToken } from '../../src/job-service/page-token';
 import { JobState } from '../../workflows/job-state';
 import { described } from '../helpers/described';
@@ -194,6 +194,31 @@ describe('the nodes query slice', () => {
     expect(short.total).toBe(100);
     // Never empty while nodes are left, however small the budget.
     expect(s.nodesSlice({ offset: 0, limit: 100 }, 1).nodes).toHaveLength(1);
+  });
+
+  test("when a slice's pending nodes wait for a node outside it, then the slice carries that node's status and the page names it as upstream", () => {
+    const s = wideState(20);
+    s.markStarted(s.takeReady()!, 1); // node 0 runs; the other 19 wait for it
+    const slice = s.nodesSlice({ offset: 5, limit: 3 }, NODES_QUERY_BUDGET_BYTES);
+    expect(slice.upstream).toEqual({ [id(0)]: 'running' });
+    const page = refineNodes(slice.nodes, described(), { jobPaused: false, upstream: slice.upstream });
+    expect(page.map((n) => n.waiting)).toEqual(
+      Array.from({ length: 3 }, () => ({
+        reason: 'upstream',
+        message: `waiting for upstream: ${id(0)}`,
+        nodes: [id(0)],
+      })),
+    );
+    // Without it (a worker from before), the page could not say what they wait for.
+    expect(refineNodes(slice.nodes, described(), { jobPaused: false }).map((n) => n.waiting)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // In the slice itself, or finished: not repeated.
+    expect(s.nodesSlice({ offset: 0, limit: 3 }, NODES_QUERY_BUDGET_BYTES).upstream).toBeUndefined();
+    s.markCompleted(0, output(id(0)), 2);
+    expect(s.nodesSlice({ offset: 5, limit: 3 }, NODES_QUERY_BUDGET_BYTES).upstream).toBeUndefined();
   });
 
   test('when the query input is bad, then the error names the field', () => {
