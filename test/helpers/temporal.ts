@@ -90,6 +90,20 @@ export async function startWorkflowTestEnv(
   return { t, bundle: await workflowBundle() };
 }
 
+/**
+ * A dev server for the whole test file (quiet runtime; torn down after its tests): call at the top
+ * level; the getter gives the server inside tests.
+ */
+export function useTestTemporal(): () => TestTemporal {
+  let t: TestTemporal | undefined;
+  beforeAll(async () => {
+    installTestRuntime();
+    t = await startTestTemporal();
+  }, 120_000);
+  afterAll(async () => t?.teardown());
+  return () => t!;
+}
+
 const noop = () => undefined;
 /** An SDK logger that prints errors only. */
 export const quietLogger = {

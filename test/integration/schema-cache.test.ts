@@ -4,21 +4,16 @@
 // the preload, each workflow builds its own — what every job paid before.
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOW_BUNDLE_EXTRAS } from '../../workers/workflow-bundle';
-import { installTestRuntime, quietLogger, startTestTemporal, uniqueId, type TestTemporal } from '../helpers/temporal';
+import { quietLogger, uniqueId, useTestTemporal } from '../helpers/temporal';
 
 const PROBE = require.resolve('../fixtures/schema-cache-workflow');
-let t: TestTemporal;
-
-beforeAll(async () => {
-  installTestRuntime();
-  t = await startTestTemporal();
-}, 120_000);
-afterAll(async () => t?.teardown());
+const temporal = useTestTemporal();
 
 const goodSpec = { name: 'probe', nodes: [{ id: 'a', type: 'command', config: { command: ['/usr/bin/true'] } }] };
 const badSpec = { name: 'probe', nodes: [{ id: 'Bad Id', type: 'command', config: { command: ['/usr/bin/true'] } }] };
 
 async function runTwo(bundle: WorkflowBundleWithSourceMap) {
+  const t = temporal();
   const taskQueue = uniqueId('schema-cache');
   // One workflow thread: both workflows share one V8 context, as jobs on a worker thread do.
   const worker = await Worker.create({
