@@ -198,7 +198,7 @@ export class JobStatusReads {
     }
     // Nobody answered in time: the view's progress query would wait as long again for the same
     // silence, so answer now. (A worker without the nodes query refuses it at once: the view then.)
-    const view = timedOut ? undefined : await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
+    const view = timedOut && !slice ? undefined : await this.getJobStatus(jobId, scope, { maxAgeMs: q.maxAgeMs });
     if (!view || view.source === 'describe')
       throw new TrainyardError(
         409,
