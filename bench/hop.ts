@@ -8,7 +8,7 @@
 // The same library (bench/lib/hop-bench.ts) runs against temporal-server + PostgreSQL.
 import os from 'node:os';
 import { BASE_DYNAMIC_CONFIG } from '../src/temporal/dev-server';
-import { compare, startDevTarget, type Comparison, type SubjectSpec } from './lib/hop-bench';
+import { compare, hopPartCells, startDevTarget, type Comparison, type SubjectSpec } from './lib/hop-bench';
 import { printTable, writeResult, type BenchOptions } from './lib/report';
 import { fmtSpread, round, spread } from './lib/stats';
 
@@ -107,21 +107,12 @@ export async function hop(opts: BenchOptions): Promise<Record<string, unknown>> 
   const latBase = by(latticeRows, 'ts-baseline')!;
   const latRatio = spread(latTy.perNodeMs.map((x, i) => x / latBase.perNodeMs[i]!));
 
-  const partsRow = (label: string, c: Comparison): (string | number)[] =>
-    c.skipped
-      ? [label, c.label, `skipped: ${c.skipped}`, '', '', '', '', '', '', '']
-      : [
-          label,
-          c.label,
-          round(c.parts.gap, 1),
-          round(c.parts.wftQueue, 1),
-          round(c.parts.wftRun, 1),
-          round(c.parts.actQueue, 1),
-          round(c.parts.actRun, 1),
-          round(c.parts.hop, 1),
-          round(c.headMs, 0),
-          fmtSpread(spread(c.perNodeMs), 1),
-        ];
+  const partsRow = (label: string, c: Comparison): (string | number)[] => [
+    label,
+    c.label,
+    ...hopPartCells(c),
+    ...(c.skipped ? ['', ''] : [round(c.headMs, 0), fmtSpread(spread(c.perNodeMs), 1)]),
+  ];
   printTable(
     `Where a dependent hop goes (ms, medians; chain of ${chainNodes} no-op steps × ${reps}; load ${loadAtStart.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)})`,
     ['server', 'subject', 'gap', 'wft queue', 'wft run', 'act queue', 'act run', 'hop', 'head', 'ms/node'],

@@ -7,10 +7,10 @@ import type { BenchOptions } from './lib/report';
 type Bench = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 
 /**
- * Run only when named with --only: long studies, not figures the README quotes each run, and `peers`,
- * which needs the venvs of bench/peers/install.sh.
+ * Run only when named with --only: long studies, not figures the README quotes each run, `hop-prod`,
+ * which needs `npm run prod:local` up, and `peers`, which needs the venvs of bench/peers/install.sh.
  */
-const OPT_IN = new Set(['hop-sweep', 'peers']);
+const OPT_IN = new Set(['hop-sweep', 'hop-prod', 'peers']);
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   hop: async () => (await import('./hop')).hop,
@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'status-reads': async () => (await import('./status-reads')).statusReads,
   ml: async () => (await import('./ml')).ml,
   'hop-sweep': async () => (await import('./hop-sweep')).hopSweep,
+  'hop-prod': async () => (await import('./hop-prod')).hopProd,
   validate: async () => (await import('./validate')).validate,
   dashboard: async () => (await import('./dashboard')).dashboard,
   storage: async () => (await import('./storage')).storage,

@@ -20,6 +20,16 @@ export interface GoHopWorkerOptions {
   autoscale?: boolean;
   disableEager?: boolean;
   activityConcurrency?: number;
+  /** mTLS (PEM files), as temporal-server on PostgreSQL (deploy/prod-local) asks for. */
+  tls?: HopTls;
+}
+
+/** A client certificate for a server that wants mutual TLS: PEM file paths and the server's name. */
+export interface HopTls {
+  ca: string;
+  cert: string;
+  key: string;
+  serverName: string;
 }
 
 export interface GoHopWorker {
@@ -67,6 +77,17 @@ export async function startGoHopWorker(binary: string, o: GoHopWorkerOptions): P
   if (o.autoscale) args.push('-autoscale');
   if (o.disableEager) args.push('-disable-eager');
   if (o.activityConcurrency !== undefined) args.push('-activity-concurrency', String(o.activityConcurrency));
+  if (o.tls)
+    args.push(
+      '-tls-ca',
+      o.tls.ca,
+      '-tls-cert',
+      o.tls.cert,
+      '-tls-key',
+      o.tls.key,
+      '-tls-server-name',
+      o.tls.serverName,
+    );
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

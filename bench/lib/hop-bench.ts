@@ -9,6 +9,7 @@
 // Used by bench/hop.ts (the dev server) and by the production benchmark (temporal-server on PostgreSQL):
 // give connectTarget() its address, start the subjects, run workloads.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -23,7 +24,7 @@ import { WORKFLOW_BUNDLE_EXTRAS, WORKFLOW_CODE_TARGET, compileWorkflowsTo } from
 import { DEFAULT_WORKFLOW_STACK_TRACES } from '../../src/config';
 import { createWorkflowWorker } from '../../workers/workflow-stack-traces';
 import { hopNoop } from '../hop/activities';
-import { buildGoHopWorker, startGoHopWorker, type GoHopWorkerOptions } from '../hop/go-worker';
+import { buildGoHopWorker, startGoHopWorker, type GoHopWorkerOptions, type HopTls } from '../hop/go-worker';
 import { heartbeatOnceStep, noopStep } from '../noop-activities';
 import {
   HOP_PARTS,
@@ -46,6 +47,8 @@ type Event = temporal.api.history.v1.IHistoryEvent;
 export interface HopTarget {
   address: string;
   namespace: string;
+  /** The client certificate, when the server wants mutual TLS (temporal-server of `npm run prod:local`). */
+  tls?: HopTls;
   /** Says what the server is, for tables ("dev server (in-memory)", "temporal-server + PostgreSQL"). */
   label: string;
   client: Client;
@@ -75,15 +78,22 @@ export async function connectTarget(o: {
   namespace?: string;
   label?: string;
   serverMetricsUrl?: string;
+  tls?: HopTls;
   onClose?: () => Promise<void>;
 }): Promise<HopTarget> {
   await installHopRuntime();
   const namespace = o.namespace ?? 'default';
-  const connection = await Connection.connect({ address: o.address });
-  const native = await NativeConnection.connect({ address: o.address });
+  const tls = o.tls && {
+    serverRootCACertificate: fs.readFileSync(o.tls.ca),
+    clientCertPair: { crt: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) },
+    serverNameOverride: o.tls.serverName,
+  };
+  const connection = await Connection.connect({ address: o.address, ...(tls && { tls }) });
+  const native = await NativeConnection.connect({ address: o.address, ...(tls && { tls }) });
   return {
     address: o.address,
     namespace,
+    ...(o.tls && { tls: o.tls }),
     label: o.label ?? o.address,
     client: new Client({ connection, namespace }),
     native,
@@ -418,6 +428,7 @@ export async function startSubject(
       address: target.address,
       namespace: target.namespace,
       taskQueue,
+      ...(target.tls && { tls: target.tls }),
       ...(tuning.sameQueue ? {} : { disableEager: true }),
       ...(tuning.maxCachedWorkflows !== undefined && { maxCached: tuning.maxCachedWorkflows }),
       ...(tuning.maxConcurrentActivityTaskExecutions !== undefined && {
@@ -633,4 +644,11 @@ export async function compare(
       ...(skipped && { skipped }),
     };
   });
+}
+
+/** A chain's hop parts as table cells (gap … hop, ms, one decimal); one cell saying why when skipped. */
+export function hopPartCells(c: Comparison): (string | number)[] {
+  if (c.skipped) return [`skipped: ${c.skipped}`, '', '', '', '', ''];
+  const p = c.parts;
+  return [p.gap, p.wftQueue, p.wftRun, p.actQueue, p.actRun, p.hop].map((x) => Math.round(x * 10) / 10);
 }

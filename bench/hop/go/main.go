@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -116,6 +118,10 @@ func main() {
 	autoscale := flag.Bool("autoscale", false, "PollerBehaviorAutoscaling for both poller kinds")
 	noEager := flag.Bool("disable-eager", false, "disable eager activity dispatch")
 	actConcurrency := flag.Int("activity-concurrency", 100, "max concurrent activity executions")
+	tlsCA := flag.String("tls-ca", "", "mTLS: the server's CA (PEM file); with -tls-cert and -tls-key")
+	tlsCert := flag.String("tls-cert", "", "mTLS: this client's certificate (PEM file)")
+	tlsKey := flag.String("tls-key", "", "mTLS: this client's key (PEM file)")
+	tlsServerName := flag.String("tls-server-name", "", "mTLS: the name the server's certificate is for")
 	flag.Parse()
 	if *taskQueue == "" {
 		fmt.Fprintln(os.Stderr, "hop-worker: -task-queue is required")
@@ -124,7 +130,16 @@ func main() {
 	if *cache >= 0 {
 		worker.SetStickyWorkflowCacheSize(*cache)
 	}
-	c, err := client.Dial(client.Options{HostPort: *address, Namespace: *namespace, Logger: quiet{}})
+	options := client.Options{HostPort: *address, Namespace: *namespace, Logger: quiet{}}
+	if *tlsCA != "" {
+		cfg, err := mtls(*tlsCA, *tlsCert, *tlsKey, *tlsServerName)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hop-worker: %v\n", err)
+			os.Exit(2)
+		}
+		options.ConnectionOptions = client.ConnectionOptions{TLS: cfg}
+	}
+	c, err := client.Dial(options)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "hop-worker: cannot connect to %s: %v\n", *address, err)
 		os.Exit(2)
@@ -159,6 +174,23 @@ func main() {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
 	w.Stop()
+}
+
+// mtls is the client side of mutual TLS: the server's CA, this client's certificate and key.
+func mtls(caFile, certFile, keyFile, serverName string) (*tls.Config, error) {
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("-tls-ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("-tls-ca %s: no PEM certificate in it", caFile)
+	}
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("-tls-cert/-tls-key: %w", err)
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, ServerName: serverName}, nil
 }
 
 // quiet drops the SDK's info/debug lines; warnings and errors go to stderr.
