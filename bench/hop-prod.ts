@@ -32,7 +32,7 @@ export async function hopProd(opts: BenchOptions): Promise<Record<string, unknow
     namespace: state.temporal.namespace,
     label: 'temporal-server + PostgreSQL (prod:local)',
     serverMetricsUrl: `http://127.0.0.1:${topo.ports.metrics}/metrics`,
-    tls: { ca, cert, key, serverName },
+    tls: { caFile: ca, certFile: cert, keyFile: key, serverName },
   });
   let chainRows: Comparison[], fanRows: Comparison[];
   try {

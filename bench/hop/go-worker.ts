@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { MtlsFiles } from '../../src/temporal/connection';
 
 const GO_DIR = path.join(__dirname, 'go');
 export const GO_HOP_BINARY = path.join(GO_DIR, 'bin', 'hop-worker');
@@ -21,15 +22,7 @@ export interface GoHopWorkerOptions {
   disableEager?: boolean;
   activityConcurrency?: number;
   /** mTLS (PEM files), as temporal-server on PostgreSQL (deploy/prod-local) asks for. */
-  tls?: HopTls;
-}
-
-/** A client certificate for a server that wants mutual TLS: PEM file paths and the server's name. */
-export interface HopTls {
-  ca: string;
-  cert: string;
-  key: string;
-  serverName: string;
+  tls?: MtlsFiles;
 }
 
 export interface GoHopWorker {
@@ -77,17 +70,10 @@ export async function startGoHopWorker(binary: string, o: GoHopWorkerOptions): P
   if (o.autoscale) args.push('-autoscale');
   if (o.disableEager) args.push('-disable-eager');
   if (o.activityConcurrency !== undefined) args.push('-activity-concurrency', String(o.activityConcurrency));
-  if (o.tls)
-    args.push(
-      '-tls-ca',
-      o.tls.ca,
-      '-tls-cert',
-      o.tls.cert,
-      '-tls-key',
-      o.tls.key,
-      '-tls-server-name',
-      o.tls.serverName,
-    );
+  if (o.tls) {
+    args.push('-tls-ca', o.tls.caFile, '-tls-cert', o.tls.certFile, '-tls-key', o.tls.keyFile);
+    if (o.tls.serverName) args.push('-tls-server-name', o.tls.serverName);
+  }
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

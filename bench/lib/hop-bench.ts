@@ -9,7 +9,6 @@
 // Used by bench/hop.ts (the dev server) and by the production benchmark (temporal-server on PostgreSQL):
 // give connectTarget() its address, start the subjects, run workloads.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -19,12 +18,13 @@ import type { JobSnapshot } from '../../src/domain/snapshot';
 import { queueNames } from '../../src/domain/task-queues';
 import { freePort, startDevServer, type DevServerOptions } from '../../src/temporal/dev-server';
 import { startJobWorkflow } from '../../src/job-service/submission';
+import { mtlsFromFiles, type MtlsFiles } from '../../src/temporal/connection';
 import { quietLogger } from '../../test/helpers/temporal';
 import { WORKFLOW_BUNDLE_EXTRAS, WORKFLOW_CODE_TARGET, compileWorkflowsTo } from '../../workers/workflow-bundle';
 import { DEFAULT_WORKFLOW_STACK_TRACES } from '../../src/config';
 import { createWorkflowWorker } from '../../workers/workflow-stack-traces';
 import { hopNoop } from '../hop/activities';
-import { buildGoHopWorker, startGoHopWorker, type GoHopWorkerOptions, type HopTls } from '../hop/go-worker';
+import { buildGoHopWorker, startGoHopWorker, type GoHopWorkerOptions } from '../hop/go-worker';
 import { heartbeatOnceStep, noopStep } from '../noop-activities';
 import {
   HOP_PARTS,
@@ -48,7 +48,7 @@ export interface HopTarget {
   address: string;
   namespace: string;
   /** The client certificate, when the server wants mutual TLS (temporal-server of `npm run prod:local`). */
-  tls?: HopTls;
+  tls?: MtlsFiles;
   /** Says what the server is, for tables ("dev server (in-memory)", "temporal-server + PostgreSQL"). */
   label: string;
   client: Client;
@@ -78,16 +78,12 @@ export async function connectTarget(o: {
   namespace?: string;
   label?: string;
   serverMetricsUrl?: string;
-  tls?: HopTls;
+  tls?: MtlsFiles;
   onClose?: () => Promise<void>;
 }): Promise<HopTarget> {
   await installHopRuntime();
   const namespace = o.namespace ?? 'default';
-  const tls = o.tls && {
-    serverRootCACertificate: fs.readFileSync(o.tls.ca),
-    clientCertPair: { crt: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) },
-    serverNameOverride: o.tls.serverName,
-  };
+  const tls = o.tls && mtlsFromFiles(o.tls);
   const connection = await Connection.connect({ address: o.address, ...(tls && { tls }) });
   const native = await NativeConnection.connect({ address: o.address, ...(tls && { tls }) });
   return {

@@ -148,6 +148,7 @@ export class JobStatusReads {
     // Both at once, as readJobStatus does; describe decides existence and owner, and when it refuses
     // the queries are cancelled (they must not outlive the request: nobody waits for them any more).
     const abort = new AbortController();
+    let timedOut = false;
     const ask = (input: NodesQueryInput) =>
       this.client
         .withAbortSignal(abort.signal, () =>
@@ -159,7 +160,6 @@ export class JobStatusReads {
           if (isGrpcDeadlineError(err)) timedOut = true;
           return undefined;
         });
-    let timedOut = false;
     const query = ask({ offset, limit: q.pageSize, ...(askStatuses && { statuses: askStatuses }) });
     const inFlight = refined
       ? ask({ offset: 0, limit: NODES_QUERY_MAX_LIMIT, statuses: [...WORKFLOW_IN_FLIGHT_NODE_STATUSES] })
@@ -184,8 +184,9 @@ export class JobStatusReads {
       if (!refined)
         return nodePage(jobId, nodes, { offset, total: slice.total, filter, source: 'query' }, slice.trimmed);
       // total: the other statuses' nodes, and the in-flight ones that refine to a wanted status
-      // (past NODES_QUERY_MAX_LIMIT in flight, the rest count as the workflow says).
-      const flyingViews = await refine(flying!.nodes);
+      // (past NODES_QUERY_MAX_LIMIT in flight, the rest count as the workflow says). Only their
+      // statuses count here, which need no queue backlogs (those only say why a node waits).
+      const flyingViews = refineNodes(flying!.nodes, desc, { jobPaused: jobStatusOf(desc) === 'paused' });
       const flyingTotal = flyingViews.filter((n) => wanted!.has(n.status)).length;
       const unseen = flying!.total - flying!.nodes.length;
       const total = slice.total - flying!.total + flyingTotal + (unseen > 0 && wanted!.has('running') ? unseen : 0);

@@ -18,19 +18,40 @@ export function temporalConnectionOptions(
   if (!address) throw new Error('TEMPORAL_ADDRESS is required (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233)');
   const tls = config.temporal.tls;
   if (!tls) return { address };
-  const read = (file: string, variable: string) => {
+  return {
+    address,
+    tls: mtlsFromFiles(tls, { caFile: 'TEMPORAL_TLS_CA', certFile: 'TEMPORAL_TLS_CERT', keyFile: 'TEMPORAL_TLS_KEY' }),
+  };
+}
+
+/** A client certificate for mutual TLS: PEM files (the server's CA, this client's certificate and key). */
+export interface MtlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** The name the server's certificate is for, when it is not the address's host. */
+  serverName?: string;
+}
+
+/** TLS options from PEM files; a file that cannot be read throws naming its setting (`names`). */
+export function mtlsFromFiles(
+  files: MtlsFiles,
+  names: Record<'caFile' | 'certFile' | 'keyFile', string> = {
+    caFile: 'caFile',
+    certFile: 'certFile',
+    keyFile: 'keyFile',
+  },
+): TLSConfig {
+  const read = (which: keyof typeof names) => {
     try {
-      return fs.readFileSync(file);
+      return fs.readFileSync(files[which]);
     } catch (err) {
-      throw new Error(`${variable}: cannot read ${file}: ${(err as Error).message}`);
+      throw new Error(`${names[which]}: cannot read ${files[which]}: ${(err as Error).message}`);
     }
   };
   return {
-    address,
-    tls: {
-      serverRootCACertificate: read(tls.caFile, 'TEMPORAL_TLS_CA'),
-      clientCertPair: { crt: read(tls.certFile, 'TEMPORAL_TLS_CERT'), key: read(tls.keyFile, 'TEMPORAL_TLS_KEY') },
-      ...(tls.serverName && { serverNameOverride: tls.serverName }),
-    },
+    serverRootCACertificate: read('caFile'),
+    clientCertPair: { crt: read('certFile'), key: read('keyFile') },
+    ...(files.serverName && { serverNameOverride: files.serverName }),
   };
 }

@@ -2,13 +2,14 @@
 // its state file and gives the tests a Temporal client (mTLS, operator certificate), the API with
 // the generated keys, the Temporal CLI with the same certificate, and the topology for faults.
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadSettings } from '../../deploy/prod-local/config';
 import { apiKeysOf, readProdLocalState, type ProdLocalState } from '../../deploy/prod-local/state';
 import { cliFlags, planTopology, type Topology } from '../../deploy/prod-local/topology';
+import { mtlsFromFiles } from '../../src/temporal/connection';
+import { waitFor } from '../helpers/temporal';
 
 const execFileP = promisify(execFile);
 
@@ -28,11 +29,8 @@ export function prod(): Prod {
 }
 
 export function tlsOf(state: ProdLocalState) {
-  return {
-    serverRootCACertificate: fs.readFileSync(state.temporal.tls.ca),
-    clientCertPair: { crt: fs.readFileSync(state.temporal.tls.cert), key: fs.readFileSync(state.temporal.tls.key) },
-    serverNameOverride: state.temporal.tls.serverName,
-  };
+  const { ca, cert, key, serverName } = state.temporal.tls;
+  return mtlsFromFiles({ caFile: ca, certFile: cert, keyFile: key, serverName });
 }
 
 export async function temporalClient(state: ProdLocalState): Promise<{ client: Client; connection: Connection }> {
@@ -41,27 +39,26 @@ export async function temporalClient(state: ProdLocalState): Promise<{ client: C
 }
 
 /**
- * Waits until the deployment's current version is `buildId` AND the server has propagated that
- * routing to every task queue partition: `set-current-version` returns before the matchers know,
- * so a job started in between gets its first task on the previous current build (pinned there; it
- * then continues as new onto the new one, AUTO_UPGRADE).
+ * Waits until the deployment's current version is `buildId` AND the server reports that routing
+ * propagated to every task queue partition (`set-current-version` returns before the matchers know).
  */
 export async function routingPropagated(client: Client, deploymentName: string, buildId: string): Promise<void> {
   const COMPLETED = temporal.api.enums.v1.RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { workerDeploymentInfo: d } = await client.workflowService.describeWorkerDeployment({
-      namespace: client.options.namespace,
-      deploymentName,
-    });
-    const current = d?.routingConfig?.currentDeploymentVersion?.buildId;
-    if (current === buildId && d?.routingConfigUpdateState === COMPLETED) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `routing to ${deploymentName}/${buildId} not propagated after 60 s (current ${current}, state ${d?.routingConfigUpdateState})`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let last = '';
+  await waitFor(
+    async () => {
+      const { workerDeploymentInfo: d } = await client.workflowService.describeWorkerDeployment({
+        namespace: client.options.namespace,
+        deploymentName,
+      });
+      const current = d?.routingConfig?.currentDeploymentVersion?.buildId;
+      last = `current ${current}, state ${d?.routingConfigUpdateState}`;
+      return current === buildId && d?.routingConfigUpdateState === COMPLETED;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: `routing to ${deploymentName}/${buildId} to propagate` },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (${last})`);
+  });
 }
 
 export interface ApiResponse<T = unknown> {
