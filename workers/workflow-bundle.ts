@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { bindIntrinsics } from './workflow-intrinsics';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const BUNDLE_FILE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -38,7 +39,16 @@ export function compileWorkflowsTo(target: string): WebpackConfigHook {
 }
 
 /**
- * What every bundle of workflow code carries besides the workflows: its language level (above), the payload converter that turns
+ * Trainyard's webpackConfigHook: the language level (above), and the built-ins bound as closure
+ * variables instead of sandbox globals (workers/workflow-intrinsics.ts).
+ */
+export function trainyardBundleHook(o: { target?: string; intrinsics?: boolean } = {}): WebpackConfigHook {
+  const compile = compileWorkflowsTo(o.target ?? WORKFLOW_CODE_TARGET);
+  return o.intrinsics === false ? compile : (config) => bindIntrinsics(compile(config));
+}
+
+/**
+ * What every bundle of workflow code carries besides the workflows: its language level and bound built-ins (above), the payload converter that turns
  * an undecodable payload into a value instead of a failed workflow task, the interceptors that
  * drop the message carrying one (src/domain/payload-guard.ts, workflows/interceptors.ts), and the
  * schema cache, preloaded so that one copy of it (and of every zod schema) serves all the
@@ -48,7 +58,7 @@ export const WORKFLOW_BUNDLE_EXTRAS = {
   payloadConverterPath: require.resolve('../src/domain/payload-guard'),
   workflowInterceptorModules: [require.resolve('../workflows/interceptors')],
   preloadModules: [require.resolve('../src/domain/schema-cache')],
-  webpackConfigHook: compileWorkflowsTo(WORKFLOW_CODE_TARGET),
+  webpackConfigHook: trainyardBundleHook(),
 };
 
 /** The prebuilt bundle at `file` (config.workflowBundle), or a fresh bundle of workflows/. */

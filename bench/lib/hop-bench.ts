@@ -20,7 +20,7 @@ import { freePort, startDevServer, type DevServerOptions } from '../../src/tempo
 import { startJobWorkflow } from '../../src/job-service/submission';
 import { mtlsFromFiles, type MtlsFiles } from '../../src/temporal/connection';
 import { quietLogger } from '../../test/helpers/temporal';
-import { WORKFLOW_BUNDLE_EXTRAS, WORKFLOW_CODE_TARGET, compileWorkflowsTo } from '../../workers/workflow-bundle';
+import { WORKFLOW_BUNDLE_EXTRAS, compileWorkflowsTo, trainyardBundleHook } from '../../workers/workflow-bundle';
 import { DEFAULT_WORKFLOW_STACK_TRACES } from '../../src/config';
 import { createWorkflowWorker } from '../../workers/workflow-stack-traces';
 import { hopNoop } from '../hop/activities';
@@ -162,6 +162,11 @@ export interface WorkerTuning {
    * for `trainyard`, which is bundled as production bundles it.
    */
   codeTarget?: string;
+  /**
+   * Built-ins read as closure variables instead of sandbox globals (workers/workflow-intrinsics.ts).
+   * Unset: off for the TS baselines (as the SDK bundles them), on for `trainyard` (as production).
+   */
+  boundIntrinsics?: boolean;
   /** Go only. */
   go?: Partial<Omit<GoHopWorkerOptions, 'address' | 'namespace' | 'taskQueue'>>;
 }
@@ -247,7 +252,7 @@ async function startTsWorkers(
     tuning: WorkerTuning;
   },
 ): Promise<() => Promise<void>> {
-  const { code } = await bundleOf(o.workflowsPath, o.bundle, o.tuning.codeTarget);
+  const { code } = await bundleOf(o.workflowsPath, o.bundle, o.tuning.codeTarget, o.tuning.boundIntrinsics);
   const base = { connection: target.native, namespace: target.namespace, ...tsWorkerOptions(o.tuning) };
   const activitySlots = o.tuning.maxConcurrentActivityTaskExecutions ?? 100;
   const workers: Worker[] = [];
@@ -293,16 +298,21 @@ function bundleOf(
   workflowsPath: string,
   kind: 'trainyard' | 'stock',
   codeTarget: string | undefined,
+  intrinsics: boolean | undefined,
 ): Promise<{ code: string }> {
-  const key = JSON.stringify([workflowsPath, kind, codeTarget]);
+  const key = JSON.stringify([workflowsPath, kind, codeTarget, intrinsics]);
   let b = bundles.get(key);
   if (!b) {
+    const stockHook =
+      intrinsics === true
+        ? trainyardBundleHook({ target: codeTarget ?? 'es2017' })
+        : codeTarget !== undefined
+          ? compileWorkflowsTo(codeTarget)
+          : undefined;
     const extras =
       kind === 'stock'
-        ? codeTarget === undefined
-          ? {}
-          : { webpackConfigHook: compileWorkflowsTo(codeTarget) }
-        : { ...WORKFLOW_BUNDLE_EXTRAS, webpackConfigHook: compileWorkflowsTo(codeTarget ?? WORKFLOW_CODE_TARGET) };
+        ? stockHook && { webpackConfigHook: stockHook }
+        : { ...WORKFLOW_BUNDLE_EXTRAS, webpackConfigHook: trainyardBundleHook({ target: codeTarget, intrinsics }) };
     b = bundleWorkflowCode({ workflowsPath, ...extras, logger: quietLogger });
     bundles.set(key, b);
   }
