@@ -9,7 +9,7 @@ import { trainyardBundleHook, WORKFLOW_BUNDLE_EXTRAS } from '../workers/workflow
 import type { NodeSpecInput } from '../src/domain/job-spec';
 import { quietLogger } from '../test/helpers/temporal';
 import { startDevTarget } from './lib/hop-bench';
-import { firstWorkflowTaskMs } from './lib/hop-history';
+import { taskLatencies } from './lib/hop-history';
 import { fanOut, specOf } from './lib/specs';
 import { planJob } from '../src/domain/plan';
 import { validateJob, type ValidationContext } from '../src/domain/validate';
@@ -85,8 +85,8 @@ async function inSandbox(opts: BenchOptions): Promise<Record<string, unknown>> {
   const reps = opts.quick ? 2 : 5;
   const target = await startDevTarget({ label: 'validate in the sandbox' });
   const perRun: Record<'bound' | 'unbound', number[]> = { bound: [], unbound: [] };
+  const workers: { label: 'bound' | 'unbound'; taskQueue: string; worker: Worker; running: Promise<void> }[] = [];
   try {
-    const workers = [];
     for (const [label, intrinsics] of [
       ['bound', true],
       ['unbound', false],
@@ -114,7 +114,9 @@ async function inSandbox(opts: BenchOptions): Promise<Record<string, unknown>> {
         args: [spec, n],
       });
       if ((await h.result()) !== n) throw new Error('the sandbox probe found the spec invalid');
-      return firstWorkflowTaskMs((await h.fetchHistory()).events ?? []);
+      const [ms] = taskLatencies([(await h.fetchHistory()).events ?? []]).wftRun;
+      if (ms === undefined) throw new Error('the sandbox probe ran no workflow task');
+      return ms;
     };
     for (const w of workers) await taskMs(w.taskQueue, times); // warm-up: schemas built, code compiled
     for (let r = 0; r < reps; r++)
@@ -123,9 +125,9 @@ async function inSandbox(opts: BenchOptions): Promise<Record<string, unknown>> {
         perRun[w.label].push(ms);
         opts.log(`validate: in the sandbox, ${w.label}: ${ms.toFixed(2)} ms (rep ${r + 1}/${reps})`);
       }
+  } finally {
     for (const w of workers) w.worker.shutdown();
     await Promise.all(workers.map((w) => w.running));
-  } finally {
     await target.close();
   }
   const bound = spread(perRun.bound);

@@ -28,14 +28,6 @@ export function eventMs(e: Event): number {
   return Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 }
 
-/** How long the worker ran the run's first workflow task (WorkflowTaskStarted → Completed), ms. */
-export function firstWorkflowTaskMs(events: readonly Event[]): number {
-  const started = events.find((e) => e.eventType === ET.WFT_STARTED);
-  const completed = events.find((e) => e.eventType === ET.WFT_COMPLETED);
-  if (!started || !completed) throw new Error('the run has no completed workflow task');
-  return eventMs(completed) - eventMs(started);
-}
-
 interface Activity {
   scheduled: Event;
   started?: Event;
